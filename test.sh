@@ -32,8 +32,8 @@ fi
 
 echo "== test" >&2
 dotnet test "$root/SpdyLab.sln" -c Release --no-build --nologo -v quiet \
-  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "${filter[@]}" \
-  | grep -vE '^\s*$' | grep -vE '^\s+(Passed|Skipped) ' >&2
+  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "${filter[@]}" \
+  | grep -vE '^\s*$|test files matched|No test is available|TestAdapterPath|Results File:' >&2
 status=${PIPESTATUS[0]}
 
 passed=0; failed=0; total=0
