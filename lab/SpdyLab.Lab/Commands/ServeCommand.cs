@@ -1,0 +1,277 @@
+using System.CommandLine;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SpdyLab.Server.Certificates;
+using SpdyLab.Server.Hosting;
+
+namespace SpdyLab.Lab.Commands;
+
+/// <summary>
+/// <c>spdylab serve</c>: serves a folder of static files over SPDY/2, /3, /3.1, HTTP/2 and HTTP/1.1
+/// (TLS ports, ALPN decides) and SPDY + HTTP/1.1 (cleartext ports, the first bytes decide).
+/// </summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var root = new Option<string>("--root", "-r") { Description = "folder of static files to serve", Required = true };
+        var tls = new Option<string[]>("--tls")
+        {
+            Description = "TLS endpoint ADDR:PORT (repeatable); ALPN offers spdy/3.1, spdy/3, spdy/2, h2, http/1.1",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var plain = new Option<string[]>("--plain")
+        {
+            Description = "cleartext endpoint ADDR:PORT (repeatable); SPDY (any version) and HTTP/1.1 share it",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var certDir = new Option<string>("--cert-dir")
+        {
+            Description = "certificate authority folder (created on first use)",
+            DefaultValueFactory = _ => Path.Combine(LabPaths.Home, "ca"),
+        };
+        var hosts = new Option<string[]>("--host")
+        {
+            Description = "extra host name or IP for the certificate's SANs (repeatable; endpoint addresses and localhost are always in)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var push = new Option<string[]>("--push")
+        {
+            Description = "PATH=URL[,URL...]: responses to PATH carry X-Associated-Content, so SPDY pushes those URLs (repeatable)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var shutdown = new Option<double>("--shutdown-timeout")
+        {
+            Description = "seconds in-flight streams get to finish after SIGINT/SIGTERM (GOAWAY is sent first)",
+            DefaultValueFactory = _ => 1.5,
+        };
+        var logLevel = new Option<string>("--log-level")
+        {
+            Description = "trace, debug, information, warning, error",
+            DefaultValueFactory = _ => "information",
+        };
+
+        var command = new Command("serve", "Serve a folder of static files over SPDY/2, SPDY/3, SPDY/3.1, HTTP/2 and HTTP/1.1 (Kestrel).");
+        foreach (var option in new Option[] { root, tls, plain, certDir, hosts, push, shutdown, logLevel })
+        {
+            command.Options.Add(option);
+        }
+
+        CommandActions.SetAction(command, async (parseResult, cancellationToken) =>
+        {
+            var settings = new ServeSettings
+            {
+                Root = parseResult.GetValue(root)!,
+                Tls = (parseResult.GetValue(tls) ?? []).Select(e => ParseEndpoint("--tls", e)).ToList(),
+                Plain = (parseResult.GetValue(plain) ?? []).Select(e => ParseEndpoint("--plain", e)).ToList(),
+                CertificateDirectory = parseResult.GetValue(certDir)!,
+                Hosts = [.. parseResult.GetValue(hosts) ?? []],
+                Pushes = ParsePushes(parseResult.GetValue(push) ?? []),
+                ShutdownTimeout = TimeSpan.FromSeconds(parseResult.GetValue(shutdown)),
+                LogLevel = ParseLogLevel(parseResult.GetValue(logLevel)!),
+            };
+            if (!Directory.Exists(settings.Root))
+            {
+                throw new UsageException($"--root: '{settings.Root}' is not a folder");
+            }
+            if (settings.Tls.Count == 0 && settings.Plain.Count == 0)
+            {
+                settings.Tls.Add(new IPEndPoint(IPAddress.Loopback, 8443));
+                settings.Plain.Add(new IPEndPoint(IPAddress.Loopback, 8080));
+            }
+
+            await using var server = await StartAsync(settings, cancellationToken);
+            foreach (var line in server.Describe())
+            {
+                Console.WriteLine(line);
+            }
+            Console.WriteLine("serving; SIGINT or SIGTERM stops (GOAWAY, then in-flight streams finish)");
+            // Either System.CommandLine's token or the host's own console lifetime (which handles
+            // SIGTERM/SIGINT first and calls StopApplication) ends the wait.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, server.App.Lifetime.ApplicationStopping);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            await server.StopAsync();
+            Console.WriteLine("stopped");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Starts the static-file server (used by the command and by tests).</summary>
+    internal static async Task<RunningServer> StartAsync(ServeSettings settings, CancellationToken cancellationToken)
+    {
+        X509Certificate2? certificate = null;
+        X509Certificate2Collection? chain = null;
+        LabCertificateAuthority? authority = null;
+        if (settings.Tls.Count > 0)
+        {
+            authority = LabCertificateAuthority.OpenOrCreate(settings.CertificateDirectory);
+            var names = settings.Hosts.Concat(settings.Tls
+                .Where(e => !e.Address.Equals(IPAddress.Any) && !e.Address.Equals(IPAddress.IPv6Any))
+                .Select(e => e.Address.ToString()));
+            certificate = authority.IssueServerCertificate(names);
+            chain = [authority.Root];
+        }
+
+        var root = Path.GetFullPath(settings.Root);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Logging.SetMinimumLevel(settings.LogLevel);
+        builder.Logging.AddFilter("Microsoft", settings.LogLevel < LogLevel.Warning && settings.LogLevel > LogLevel.Debug ? LogLevel.Warning : settings.LogLevel);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
+        builder.WebHost.ListenSpdy(settings.Tls, settings.Plain, certificate, chain, spdy => spdy.ShutdownTimeout = settings.ShutdownTimeout);
+
+        var app = builder.Build();
+        var files = new PhysicalFileProvider(root);
+        if (settings.Pushes.Count > 0)
+        {
+            app.Use((context, next) =>
+            {
+                if (settings.Pushes.TryGetValue(context.Request.Path.Value ?? "/", out var urls))
+                {
+                    context.Response.Headers["X-Associated-Content"] = string.Join(", ", urls.Select(u => $"\"{u}\""));
+                }
+                return next(context);
+            });
+        }
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = files,
+            ServeUnknownFileTypes = true,
+            DefaultContentType = "application/octet-stream",
+            ContentTypeProvider = new FileExtensionContentTypeProvider(),
+        });
+
+        await app.StartAsync(cancellationToken);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+        return new RunningServer(app, settings, addresses, authority, certificate);
+    }
+
+    internal static IPEndPoint ParseEndpoint(string option, string text)
+    {
+        if (IPEndPoint.TryParse(text, out var endpoint) && text.Contains(':') && endpoint.Port is >= 0 and <= 65535)
+        {
+            return endpoint;
+        }
+        var colon = text.LastIndexOf(':');
+        if (colon > 0 && text[..colon] == "localhost" && int.TryParse(text[(colon + 1)..], out var port) && port is >= 0 and <= 65535)
+        {
+            return new IPEndPoint(IPAddress.Loopback, port);
+        }
+        throw new UsageException($"{option}: '{text}' is not ADDR:PORT; accepted: 127.0.0.1:8443, 0.0.0.0:443, [::1]:8080, localhost:8080");
+    }
+
+    internal static Dictionary<string, List<string>> ParsePushes(IEnumerable<string> specs)
+    {
+        var pushes = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var spec in specs)
+        {
+            var equals = spec.IndexOf('=');
+            if (equals <= 0 || !spec.StartsWith('/') || equals == spec.Length - 1)
+            {
+                throw new UsageException($"--push: '{spec}' is not PATH=URL[,URL...]; accepted: /index.html=/style.css,/app.js");
+            }
+            var path = spec[..equals];
+            var urls = spec[(equals + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (!pushes.TryGetValue(path, out var list))
+            {
+                pushes[path] = list = [];
+            }
+            list.AddRange(urls);
+        }
+        return pushes;
+    }
+
+    private static LogLevel ParseLogLevel(string text) => text.ToLowerInvariant() switch
+    {
+        "trace" => LogLevel.Trace,
+        "debug" => LogLevel.Debug,
+        "information" or "info" => LogLevel.Information,
+        "warning" or "warn" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        _ => throw new UsageException($"--log-level: '{text}' is not a level; accepted: trace, debug, information, warning, error"),
+    };
+
+    internal sealed class ServeSettings
+    {
+        public required string Root { get; init; }
+        public List<IPEndPoint> Tls { get; init; } = [];
+        public List<IPEndPoint> Plain { get; init; } = [];
+        public required string CertificateDirectory { get; init; }
+        public List<string> Hosts { get; init; } = [];
+        public Dictionary<string, List<string>> Pushes { get; init; } = [];
+        public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(1.5);
+        public LogLevel LogLevel { get; init; } = LogLevel.Information;
+    }
+
+    internal sealed class RunningServer(WebApplication app, ServeSettings settings, List<string> addresses,
+        LabCertificateAuthority? authority, X509Certificate2? certificate) : IAsyncDisposable
+    {
+        private int _stopped;
+
+        /// <summary>Bound addresses as Kestrel reports them (https://... for TLS ports, http://... for cleartext).</summary>
+        public IReadOnlyList<string> Addresses => addresses;
+
+        public IEnumerable<Uri> TlsUris => addresses.Where(a => a.StartsWith("https://", StringComparison.Ordinal)).Select(a => new Uri(a));
+
+        public IEnumerable<Uri> PlainUris => addresses.Where(a => a.StartsWith("http://", StringComparison.Ordinal)).Select(a => new Uri(a));
+
+        public WebApplication App => app;
+
+        public IEnumerable<string> Describe()
+        {
+            yield return $"root: {Path.GetFullPath(settings.Root)}";
+            foreach (var uri in TlsUris)
+            {
+                yield return $"tls:   {uri.GetLeftPart(UriPartial.Authority)}  (ALPN: spdy/3.1, spdy/3, spdy/2, h2, http/1.1)";
+            }
+            foreach (var uri in PlainUris)
+            {
+                yield return $"plain: {uri.GetLeftPart(UriPartial.Authority)}  (SPDY/2, SPDY/3.1 by first frame; HTTP/1.1)";
+            }
+            if (authority is not null && certificate is not null)
+            {
+                yield return $"certificate: {certificate.Subject}; SANs: {string.Join(", ", SubjectAlternativeNames(certificate))}";
+                yield return $"CA: {Path.Combine(authority.Folder, LabCertificateAuthority.RootCertificateFile)}";
+                yield return $"SPKI hash: {authority.LeafSpkiHash}";
+                yield return $"  chromium --ignore-certificate-errors-spki-list={authority.LeafSpkiHash}";
+            }
+        }
+
+        public async Task StopAsync()
+        {
+            if (Interlocked.Exchange(ref _stopped, 1) == 0)
+            {
+                using var bound = new CancellationTokenSource(settings.ShutdownTimeout + TimeSpan.FromSeconds(1));
+                await app.StopAsync(bound.Token);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await StopAsync();
+            await app.DisposeAsync();
+        }
+
+        private static IEnumerable<string> SubjectAlternativeNames(X509Certificate2 certificate) =>
+            certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>()
+                .SelectMany(san => san.EnumerateDnsNames().Concat(san.EnumerateIPAddresses().Select(ip => ip.ToString())));
+    }
+}

@@ -1,0 +1,63 @@
+namespace SpdyLab.Server.Hosting;
+
+/// <summary>The SPDY versions the server speaks and the ALPN ids that name them.</summary>
+public enum SpdyWireVersion
+{
+    /// <summary>SPDY/2: ALPN "spdy/2", wire version 2.</summary>
+    Spdy2,
+
+    /// <summary>SPDY/3: ALPN "spdy/3", wire version 3.</summary>
+    Spdy3,
+
+    /// <summary>SPDY/3.1: ALPN "spdy/3.1", wire version 3 with session flow control.</summary>
+    Spdy31,
+}
+
+/// <summary>Options of the SPDY side of the server (HTTP/1.1 and h2 are Kestrel's own).</summary>
+public sealed class SpdyServerOptions
+{
+    /// <summary>SPDY versions offered by ALPN on TLS ports, best first. Cleartext ports accept any of them.</summary>
+    public List<SpdyWireVersion> Versions { get; } = [SpdyWireVersion.Spdy31, SpdyWireVersion.Spdy3, SpdyWireVersion.Spdy2];
+
+    /// <summary>
+    /// What a cleartext connection whose first frame has wire version 3 speaks: SPDY/3.1 (session
+    /// flow control, as Chromium and node-spdy speak it) or SPDY/3. The wire does not tell them apart.
+    /// </summary>
+    public SpdyWireVersion CleartextVersion3 { get; set; } = SpdyWireVersion.Spdy31;
+
+    /// <summary>Serve HTTP/2 (Kestrel's) on TLS ports beside SPDY.</summary>
+    public bool OfferHttp2 { get; set; } = true;
+
+    /// <summary>Push resources named by a response's X-Associated-Content header.</summary>
+    public bool PushEnabled { get; set; } = true;
+
+    /// <summary>Streams the client may open at once (SETTINGS_MAX_CONCURRENT_STREAMS); more get REFUSED_STREAM.</summary>
+    public int MaxConcurrentStreams { get; set; } = 100;
+
+    /// <summary>Pushes started per request at most (the rest of X-Associated-Content is ignored).</summary>
+    public int MaxPushesPerRequest { get; set; } = 64;
+
+    /// <summary>How long a session may sit without any frame before it is closed with GOAWAY.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long graceful shutdown waits for in-flight streams after GOAWAY.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The ALPN id of a version.</summary>
+    public static string AlpnId(SpdyWireVersion version) => version switch
+    {
+        SpdyWireVersion.Spdy2 => "spdy/2",
+        SpdyWireVersion.Spdy3 => "spdy/3",
+        SpdyWireVersion.Spdy31 => "spdy/3.1",
+        _ => throw new ArgumentOutOfRangeException(nameof(version)),
+    };
+
+    /// <summary>The version an ALPN id names, or null for anything else (h2, http/1.1...).</summary>
+    public static SpdyWireVersion? FromAlpn(ReadOnlySpan<byte> alpn) => alpn switch
+    {
+        _ when alpn.SequenceEqual("spdy/3.1"u8) => SpdyWireVersion.Spdy31,
+        _ when alpn.SequenceEqual("spdy/3"u8) => SpdyWireVersion.Spdy3,
+        _ when alpn.SequenceEqual("spdy/2"u8) => SpdyWireVersion.Spdy2,
+        _ => null,
+    };
+}
