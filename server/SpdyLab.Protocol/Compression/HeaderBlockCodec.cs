@@ -1,0 +1,183 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace SpdyLab.Protocol.Compression;
+
+/// <summary>
+/// The uncompressed Name/Value header block (spdy2 › Name/Value header block format; spdy3 §2.6.10):
+/// <code>
+/// +------------------------------------+
+/// | Number of Name/Value pairs (int32) |   (int16 in SPDY/2)
+/// +------------------------------------+
+/// |     Length of name (int32)         |   (int16 in SPDY/2)
+/// +------------------------------------+
+/// |           Name (string)            |
+/// +------------------------------------+
+/// |     Length of value  (int32)       |   (int16 in SPDY/2)
+/// +------------------------------------+
+/// |          Value   (string)          |   several values joined by one NUL
+/// +------------------------------------+
+/// |           (repeats)                |
+/// </code>
+/// Names and values are octets; they map to strings as Latin-1 (one char per byte).
+/// </summary>
+public static class HeaderBlockCodec
+{
+    /// <summary>Bytes the serialized block will take.</summary>
+    public static int GetSerializedLength(HeaderList headers, int lengthFieldSize)
+    {
+        var length = lengthFieldSize;
+        foreach (var entry in headers.Entries)
+        {
+            length += lengthFieldSize + entry.Name.Length + lengthFieldSize;
+            foreach (var value in entry.Values)
+            {
+                length += value.Length;
+            }
+
+            length += entry.Values.Count - 1; // the NUL separators
+        }
+
+        return length;
+    }
+
+    /// <summary>Writes the uncompressed block; returns its length.</summary>
+    public static int Serialize(HeaderList headers, int lengthFieldSize, IBufferWriter<byte> output)
+    {
+        var total = GetSerializedLength(headers, lengthFieldSize);
+        var span = output.GetSpan(total);
+        var position = 0;
+        WriteLength(span, ref position, headers.Entries.Count, lengthFieldSize);
+        foreach (var entry in headers.Entries)
+        {
+            WriteLength(span, ref position, entry.Name.Length, lengthFieldSize);
+            position += Encoding.Latin1.GetBytes(entry.Name, span[position..]);
+            var valueLength = entry.Values.Count - 1;
+            foreach (var value in entry.Values)
+            {
+                valueLength += value.Length;
+            }
+
+            if (lengthFieldSize == 2 && (valueLength > ushort.MaxValue || entry.Name.Length > ushort.MaxValue))
+            {
+                throw new ArgumentException($"header {entry.Name} is too long for SPDY/2's 16-bit lengths");
+            }
+
+            WriteLength(span, ref position, valueLength, lengthFieldSize);
+            for (var i = 0; i < entry.Values.Count; i++)
+            {
+                if (i > 0)
+                {
+                    span[position++] = 0;
+                }
+
+                position += Encoding.Latin1.GetBytes(entry.Values[i], span[position..]);
+            }
+        }
+
+        output.Advance(total);
+        return total;
+    }
+
+    /// <summary>
+    /// Parses an uncompressed block. Violations are stream errors with PROTOCOL_ERROR (spdy3 §2.6.10: zero-length
+    /// name, illegal value such as a leading, trailing or doubled NUL, duplicate names, truncated block).
+    /// </summary>
+    public static HeaderList Parse(ReadOnlySpan<byte> block, int lengthFieldSize, int streamId)
+    {
+        var position = 0;
+        var count = ReadLength(block, ref position, lengthFieldSize, streamId);
+        var headers = new HeaderList();
+        for (long i = 0; i < count; i++)
+        {
+            var nameLength = ReadLength(block, ref position, lengthFieldSize, streamId);
+            if (nameLength == 0)
+            {
+                throw SpdyProtocolException.StreamError(streamId, RstStatus.ProtocolError, "zero-length header name");
+            }
+
+            var name = ReadBytes(block, ref position, nameLength, streamId);
+            if (name.IndexOf((byte)0) >= 0)
+            {
+                throw SpdyProtocolException.StreamError(streamId, RstStatus.ProtocolError, "NUL in a header name");
+            }
+
+            var nameText = Encoding.Latin1.GetString(name).ToLowerInvariant();
+            if (headers.Contains(nameText))
+            {
+                throw SpdyProtocolException.StreamError(streamId, RstStatus.ProtocolError, $"duplicate header name '{nameText}'");
+            }
+
+            var valueLength = ReadLength(block, ref position, lengthFieldSize, streamId);
+            var value = ReadBytes(block, ref position, valueLength, streamId);
+            if (value.Length > 0 && (value[0] == 0 || value[^1] == 0 || value.IndexOf((ReadOnlySpan<byte>)[0, 0]) >= 0))
+            {
+                throw SpdyProtocolException.StreamError(streamId, RstStatus.ProtocolError, $"illegal NUL placement in the value of '{nameText}'");
+            }
+
+            if (value.Length == 0)
+            {
+                headers.Add(nameText, string.Empty);
+                continue;
+            }
+
+            foreach (var range in value.Split((byte)0))
+            {
+                headers.Add(nameText, Encoding.Latin1.GetString(value[range]));
+            }
+        }
+
+        if (position != block.Length)
+        {
+            throw SpdyProtocolException.StreamError(streamId, RstStatus.ProtocolError, $"{block.Length - position} bytes after the last header pair");
+        }
+
+        return headers;
+    }
+
+    private static void WriteLength(Span<byte> span, ref int position, int value, int size)
+    {
+        if (size == 2)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(span[position..], checked((ushort)value));
+        }
+        else
+        {
+            BinaryPrimitives.WriteInt32BigEndian(span[position..], value);
+        }
+
+        position += size;
+    }
+
+    private static int ReadLength(ReadOnlySpan<byte> block, ref int position, int size, int streamId)
+    {
+        if (block.Length - position < size)
+        {
+            throw SpdyProtocolException.StreamError(streamId, RstStatus.ProtocolError, "truncated header block");
+        }
+
+        uint value = size == 2
+            ? BinaryPrimitives.ReadUInt16BigEndian(block[position..])
+            : BinaryPrimitives.ReadUInt32BigEndian(block[position..]);
+        position += size;
+        if (value > int.MaxValue)
+        {
+            throw SpdyProtocolException.StreamError(streamId, RstStatus.ProtocolError, "header length out of range");
+        }
+
+        return (int)value;
+    }
+
+    private static ReadOnlySpan<byte> ReadBytes(ReadOnlySpan<byte> block, ref int position, int length, int streamId)
+    {
+        if (block.Length - position < length)
+        {
+            throw SpdyProtocolException.StreamError(streamId, RstStatus.ProtocolError, "truncated header block");
+        }
+
+        var bytes = block.Slice(position, length);
+        position += length;
+        return bytes;
+    }
+}

@@ -1,0 +1,153 @@
+using System.Collections;
+
+namespace SpdyLab.Protocol;
+
+/// <summary>
+/// An ordered header set as SPDY carries it: lowercase names, each name once, each name with one or more
+/// values (NUL-joined into one value on the wire, spdy3 §2.6.10). Lookups are linear: header sets are small.
+/// Enumeration yields one (name, value) pair per value, in insertion order.
+/// </summary>
+public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
+{
+    private readonly List<Entry> _entries = new();
+
+    public HeaderList()
+    {
+    }
+
+    public HeaderList(IEnumerable<KeyValuePair<string, string>> headers)
+    {
+        foreach (var header in headers)
+        {
+            Add(header.Key, header.Value);
+        }
+    }
+
+    /// <summary>Number of distinct names (the wire's name/value pair count).</summary>
+    public int NameCount => _entries.Count;
+
+    /// <summary>The distinct names in insertion order.</summary>
+    public IEnumerable<string> Names => _entries.Select(e => e.Name);
+
+    /// <summary>Appends a value. The name is lowercased (SPDY requires lowercase names); a repeated name
+    /// gets an extra value, sent NUL-joined.</summary>
+    public HeaderList Add(string name, string value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(value);
+        name = LowerAscii(name);
+        var entry = Find(name);
+        if (entry is null)
+        {
+            _entries.Add(new Entry(name, [value]));
+        }
+        else
+        {
+            entry.Values.Add(value);
+        }
+
+        return this;
+    }
+
+    /// <summary>Replaces every value of the name with one value.</summary>
+    public HeaderList Set(string name, string value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(value);
+        name = LowerAscii(name);
+        var entry = Find(name);
+        if (entry is null)
+        {
+            _entries.Add(new Entry(name, [value]));
+        }
+        else
+        {
+            entry.Values.Clear();
+            entry.Values.Add(value);
+        }
+
+        return this;
+    }
+
+    public bool Remove(string name)
+    {
+        var entry = Find(LowerAscii(name));
+        return entry is not null && _entries.Remove(entry);
+    }
+
+    public bool Contains(string name) => Find(LowerAscii(name)) is not null;
+
+    /// <summary>The first value of the name, or null.</summary>
+    public string? Get(string name) => Find(LowerAscii(name))?.Values[0];
+
+    /// <summary>Every value of the name (empty if absent).</summary>
+    public IReadOnlyList<string> GetValues(string name) => (IReadOnlyList<string>?)Find(LowerAscii(name))?.Values ?? Array.Empty<string>();
+
+    /// <summary>The value as it goes on the wire: all values joined by NUL.</summary>
+    public string? GetJoined(string name)
+    {
+        var entry = Find(LowerAscii(name));
+        return entry is null ? null : string.Join('\0', entry.Values);
+    }
+
+    public string? this[string name] => Get(name);
+
+    /// <summary>Each name once with its values, in insertion order (what the encoder writes).</summary>
+    public IEnumerable<(string Name, IReadOnlyList<string> Values)> Groups => _entries.Select(e => (e.Name, (IReadOnlyList<string>)e.Values));
+
+    internal List<Entry> Entries => _entries;
+
+    public HeaderList Clone()
+    {
+        var copy = new HeaderList();
+        foreach (var entry in _entries)
+        {
+            copy._entries.Add(new Entry(entry.Name, new List<string>(entry.Values)));
+        }
+
+        return copy;
+    }
+
+    public IEnumerator<KeyValuePair<string, string>> GetEnumerator()
+    {
+        foreach (var entry in _entries)
+        {
+            foreach (var value in entry.Values)
+            {
+                yield return new KeyValuePair<string, string>(entry.Name, value);
+            }
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public override string ToString() => string.Join(", ", this.Select(h => $"{h.Key}: {h.Value}"));
+
+    private Entry? Find(string name)
+    {
+        foreach (var entry in _entries)
+        {
+            if (string.Equals(entry.Name, name, StringComparison.Ordinal))
+            {
+                return entry;
+            }
+        }
+
+        return null;
+    }
+
+    private static string LowerAscii(string name)
+    {
+        foreach (var c in name)
+        {
+            if (c is >= 'A' and <= 'Z')
+            {
+                return name.ToLowerInvariant();
+            }
+        }
+
+        return name;
+    }
+
+    internal sealed record Entry(string Name, List<string> Values);
+}

@@ -1,0 +1,86 @@
+using System.Buffers;
+using SpdyLab.Protocol.Compression;
+
+namespace SpdyLab.Protocol.Tests.Compression;
+
+public class HeaderBlockCodecTests
+{
+    [Test]
+    public void Serialize_MultipleValues_JoinsWithNul()
+    {
+        var headers = new HeaderList().Add("Set-Cookie", "a=1").Add("set-cookie", "b=2");
+        var output = new ArrayBufferWriter<byte>();
+
+        HeaderBlockCodec.Serialize(headers, 4, output);
+
+        Assert.That(Convert.ToHexString(output.WrittenSpan), Is.EqualTo(
+            "00000001" + "0000000A" + Convert.ToHexString("set-cookie"u8) + "00000007" + Convert.ToHexString("a=1\0b=2"u8)));
+    }
+
+    [Test]
+    public void Serialize_V2_UsesSixteenBitLengths()
+    {
+        var output = new ArrayBufferWriter<byte>();
+
+        HeaderBlockCodec.Serialize(new HeaderList().Add("a", "bc"), 2, output);
+
+        Assert.That(Convert.ToHexString(output.WrittenSpan), Is.EqualTo("0001" + "0001" + "61" + "0002" + "6263"));
+    }
+
+    [Test]
+    public void Parse_NulJoinedValue_GivesTwoValues()
+    {
+        var headers = HeaderBlockCodec.Parse(Convert.FromHexString("00000001" + "00000001" + "61" + "00000003" + "780079"), 4, 1);
+
+        Assert.That(headers.GetValues("a"), Is.EqualTo(new[] { "x", "y" }));
+    }
+
+    [TestCase("00000001" + "00000000" + "00000001" + "78", TestName = "Parse_ZeroLengthName_IsStreamProtocolError")]
+    [TestCase("00000001" + "00000001" + "61" + "00000002" + "0078", TestName = "Parse_ValueStartingWithNul_IsStreamProtocolError")]
+    [TestCase("00000001" + "00000001" + "61" + "00000002" + "7800", TestName = "Parse_ValueEndingWithNul_IsStreamProtocolError")]
+    [TestCase("00000001" + "00000001" + "61" + "00000004" + "78000079", TestName = "Parse_DoubleNulInValue_IsStreamProtocolError")]
+    [TestCase("00000002" + "00000001" + "61" + "00000001" + "78" + "00000001" + "61" + "00000001" + "79", TestName = "Parse_DuplicateName_IsStreamProtocolError")]
+    [TestCase("00000002" + "00000001" + "61" + "00000001" + "78", TestName = "Parse_TruncatedBlock_IsStreamProtocolError")]
+    [TestCase("00000001" + "00000001" + "61" + "00000009" + "78", TestName = "Parse_ValueLengthPastEnd_IsStreamProtocolError")]
+    [TestCase("00000000" + "00", TestName = "Parse_TrailingBytes_IsStreamProtocolError")]
+    public void Parse_IllegalBlock_IsStreamProtocolError(string hex)
+    {
+        var ex = Assert.Throws<SpdyProtocolException>(() => HeaderBlockCodec.Parse(Convert.FromHexString(hex), 4, 7));
+
+        Assert.That((ex!.IsSessionError, ex.StreamId, ex.StreamStatus), Is.EqualTo((false, 7, RstStatus.ProtocolError)));
+    }
+
+    [Test]
+    public void Encode_FirstBlock_StartsWithTheDictionaryId()
+    {
+        using var v2 = new HeaderBlockEncoder(SpdyProtocolProfile.Spdy2);
+        using var v3 = new HeaderBlockEncoder(SpdyProtocolProfile.Spdy3);
+        var out2 = new ArrayBufferWriter<byte>();
+        var out3 = new ArrayBufferWriter<byte>();
+
+        v2.Encode(new HeaderList().Add("method", "GET"), out2);
+        v3.Encode(new HeaderList().Add(":method", "GET"), out3);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Convert.ToHexString(out2.WrittenSpan[2..6]), Is.EqualTo("DFA251B2"));
+            Assert.That(Convert.ToHexString(out3.WrittenSpan[2..6]), Is.EqualTo("E3C6A7C2"));
+            Assert.That(Convert.ToHexString(out3.WrittenSpan[^4..]), Is.EqualTo("0000FFFF"), "sync flush marker");
+        });
+    }
+
+    [Test]
+    public void Encode_RepeatedBlock_CompressesBetterTheSecondTime()
+    {
+        using var encoder = new HeaderBlockEncoder(SpdyProtocolProfile.Spdy3);
+        var headers = new HeaderList().Add(":method", "GET").Add(":path", "/index.html").Add("user-agent", "Mozilla/5.0 (X11; Linux x86_64) SpdyLab/1.0")
+            .Add("accept", "text/html,application/xhtml+xml").Add("cookie", "session=0123456789abcdef0123456789abcdef");
+        var first = new ArrayBufferWriter<byte>();
+        var second = new ArrayBufferWriter<byte>();
+
+        encoder.Encode(headers, first);
+        encoder.Encode(headers, second);
+
+        Assert.That(second.WrittenCount, Is.LessThan(first.WrittenCount / 2));
+    }
+}
