@@ -11,7 +11,7 @@ public class LayeringTests
     private static readonly string[] LabAssemblies =
     [
         "SpdyLab.Protocol", "SpdyLab.Server", "SpdyLab.Emulator", "SpdyLab.Sites",
-        "SpdyLab.Client", "SpdyLab.Reports", "spdylab",
+        "SpdyLab.Client", "SpdyLab.Results", "SpdyLab.Reports", "spdylab",
     ];
 
     // What each assembly may reference among the lab's own assemblies, and whether ASP.NET Core is allowed.
@@ -22,7 +22,8 @@ public class LayeringTests
         ["SpdyLab.Server"] = (["SpdyLab.Protocol"], true),
         ["SpdyLab.Sites"] = ([], true),
         ["SpdyLab.Client"] = (["SpdyLab.Protocol"], false),
-        ["SpdyLab.Reports"] = ([], false),
+        ["SpdyLab.Results"] = ([], false),
+        ["SpdyLab.Reports"] = (["SpdyLab.Results"], false),
     };
 
     [TestCaseSource(nameof(LayeredAssemblies))]
