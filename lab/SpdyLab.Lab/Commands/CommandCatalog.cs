@@ -9,5 +9,6 @@ public static class CommandCatalog
     {
         yield return ServeCommand.Create();
         yield return ResultsCommand.Create();
+        yield return GetCommand.Create();
     }
 }
