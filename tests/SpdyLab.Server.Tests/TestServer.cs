@@ -36,7 +36,8 @@ internal sealed class TestServer : IAsyncDisposable
 
     public static X509Certificate2 RootCertificate => SharedCertificate.Value.Authority.Root;
 
-    public static async Task<TestServer> StartAsync(Action<WebApplication> configureApp, Action<SpdyServerOptions>? configureSpdy = null)
+    public static async Task<TestServer> StartAsync(Action<WebApplication> configureApp, Action<SpdyServerOptions>? configureSpdy = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -45,6 +46,7 @@ internal sealed class TestServer : IAsyncDisposable
         var (authority, certificate) = SharedCertificate.Value;
         builder.WebHost.ListenSpdy([new IPEndPoint(IPAddress.Loopback, 0)], [new IPEndPoint(IPAddress.Loopback, 0)],
             certificate, [authority.Root], configureSpdy);
+        configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         configureApp(app);
         await app.StartAsync();

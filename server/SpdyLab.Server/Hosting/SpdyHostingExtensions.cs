@@ -29,6 +29,7 @@ public static class SpdyHostingExtensions
             }
             services.AddSingleton<SpdyApplication>();
             services.AddSingleton<SpdyConnectionHandler>();
+            services.AddTransient<IStartupFilter, DropAssociatedContentStartupFilter>();
             DecorateServer(services);
         });
         return builder;

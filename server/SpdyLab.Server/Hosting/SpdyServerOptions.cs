@@ -37,6 +37,9 @@ public sealed class SpdyServerOptions
     /// <summary>Pushes started per request at most (the rest of X-Associated-Content is ignored).</summary>
     public int MaxPushesPerRequest { get; set; } = 64;
 
+    /// <summary>How long a pushed resource's request may take to start its response before the push is dropped.</summary>
+    public TimeSpan PushOpenTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long a session may sit without any frame before it is closed with GOAWAY.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
 

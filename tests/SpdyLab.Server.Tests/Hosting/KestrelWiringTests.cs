@@ -26,6 +26,25 @@ public class KestrelWiringTests
         Assert.That(await response.Content.ReadAsStringAsync(cancellationToken), Is.EqualTo($"hello over {protocol}"));
     }
 
+    [TestCase("2.0")]
+    [TestCase("1.1")]
+    [CancelAfter(20000)]
+    public async Task TlsPort_HttpResponseWithXAssociatedContent_HeaderDroppedAndHintKept(string version, CancellationToken cancellationToken)
+    {
+        await using var server = await TestServer.StartAsync(app => app.MapGet("/page", (HttpContext context) =>
+        {
+            context.Response.Headers["X-Associated-Content"] = "\"/a.css\"";
+            context.Response.Headers["X-Subresources"] = "\"/b.js\"";
+            return "page";
+        }));
+        using var client = TestServer.CreateHttpClient(Version.Parse(version));
+
+        using var response = await client.GetAsync(new Uri(server.TlsUri, "/page"), cancellationToken);
+
+        Assert.That(response.Headers.Contains("X-Associated-Content"), Is.False);
+        Assert.That(response.Headers.GetValues("X-Subresources"), Is.EqualTo(new[] { "\"/b.js\"" }));
+    }
+
     [Test, CancelAfter(20000)]
     public async Task CleartextPort_Http11_ServedByKestrel(CancellationToken cancellationToken)
     {

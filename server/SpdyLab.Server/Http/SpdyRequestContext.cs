@@ -1,0 +1,547 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+
+namespace SpdyLab.Server.Http;
+
+/// <summary>Connection-level facts every request context of one session shares.</summary>
+internal sealed record SpdyConnectionInfo(string ConnectionId, IPEndPoint? Local, IPEndPoint? Remote, ITlsConnectionFeature? Tls, string Protocol);
+
+/// <summary>
+/// One SPDY stream as an ASP.NET Core request: the HTTP feature interfaces over a <see cref="StreamTransport"/>.
+/// Created per stream (or per pushed resource), run through the captured app, then completed.
+/// </summary>
+internal sealed class SpdyRequestContext :
+    IHttpRequestFeature,
+    IHttpResponseFeature,
+    IHttpResponseBodyFeature,
+    IHttpRequestBodyDetectionFeature,
+    IHttpConnectionFeature,
+    IHttpRequestLifetimeFeature,
+    IHttpRequestIdentifierFeature,
+    ISpdyStreamFeature
+{
+    private readonly StreamTransport _transport;
+    private readonly CancellationTokenSource _aborted;
+    private readonly SpdyConnectionInfo _connection;
+    private readonly ResponseBodyWriter _writer;
+    private readonly List<(Func<object, Task> Callback, object State)> _onStarting = [];
+    private readonly List<(Func<object, Task> Callback, object State)> _onCompleted = [];
+    private readonly SemaphoreSlim _responseLock = new(1, 1);
+    private Stream? _responseStream;
+    private bool _started;
+    private bool _completed;
+    private int _statusCode = 200;
+
+    public SpdyRequestContext(SpdyRequestHead head, PipeReader? requestBody, StreamTransport transport, SpdyConnectionInfo connection,
+        int streamId, int priority, bool isPush, CancellationToken streamAborted)
+    {
+        _transport = transport;
+        _connection = connection;
+        StreamId = streamId;
+        Priority = priority;
+        IsPush = isPush;
+        _aborted = CancellationTokenSource.CreateLinkedTokenSource(streamAborted);
+        Head = head;
+        RequestBodyReader = requestBody;
+        Method = head.Method;
+        Scheme = head.Scheme;
+        var queryStart = head.PathAndQuery.IndexOf('?');
+        var path = queryStart < 0 ? head.PathAndQuery : head.PathAndQuery[..queryStart];
+        // Like Kestrel: the raw target stays in RawTarget; Path is unescaped (but "%2F" kept escaped).
+        Path = Uri.UnescapeDataString(path.Replace("%2F", "%252F", StringComparison.OrdinalIgnoreCase));
+        QueryString = queryStart < 0 ? "" : head.PathAndQuery[queryStart..];
+        RawTarget = head.PathAndQuery;
+        Protocol = HttpProtocolName(connection.Protocol);
+        Headers = new HeaderDictionary();
+        Headers.Host = head.Host;
+        foreach (var group in head.Headers.GroupBy(h => h.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            Headers[group.Key] = new StringValues(group.Select(h => h.Value).ToArray());
+        }
+        Body = requestBody?.AsStream() ?? Stream.Null;
+        ResponseHeaders = new HeaderDictionary();
+        _writer = new ResponseBodyWriter(this);
+        Features = new FeatureCollection();
+        Features.Set<IHttpRequestFeature>(this);
+        Features.Set<IHttpResponseFeature>(this);
+        Features.Set<IHttpResponseBodyFeature>(this);
+        Features.Set<IHttpRequestBodyDetectionFeature>(this);
+        Features.Set<IHttpConnectionFeature>(this);
+        Features.Set<IHttpRequestLifetimeFeature>(this);
+        Features.Set<IHttpRequestIdentifierFeature>(this);
+        Features.Set<ISpdyStreamFeature>(this);
+        if (connection.Tls is not null)
+        {
+            Features.Set(connection.Tls);
+        }
+    }
+
+    /// <summary>The features handed to the app (add more before running it).</summary>
+    public FeatureCollection Features { get; }
+
+    public SpdyRequestHead Head { get; }
+
+    /// <summary>Null when the SYN_STREAM carried FIN (no body).</summary>
+    public PipeReader? RequestBodyReader { get; }
+
+    /// <summary>Runs just before the response head is sent, after OnStarting callbacks (push starts here).</summary>
+    public Func<SpdyRequestContext, Task>? BeforeHeadersSent { get; set; }
+
+    public bool ResponseCompleted => _completed;
+
+    internal StreamTransport Transport => _transport;
+
+    internal SpdyConnectionInfo Connection => _connection;
+
+    // ---- ISpdyStreamFeature
+    string ISpdyStreamFeature.Protocol => _connection.Protocol;
+
+    public int StreamId { get; }
+
+    public int Priority { get; }
+
+    public bool IsPush { get; }
+
+    // ---- IHttpRequestFeature
+    public string Protocol { get; set; }
+
+    public string Scheme { get; set; }
+
+    public string Method { get; set; }
+
+    public string PathBase { get; set; } = "";
+
+    public string Path { get; set; }
+
+    public string QueryString { get; set; }
+
+    public string RawTarget { get; set; }
+
+    public IHeaderDictionary Headers { get; set; }
+
+    public Stream Body { get; set; }
+
+    // ---- IHttpRequestBodyDetectionFeature
+    public bool CanHaveBody => RequestBodyReader is not null;
+
+    // ---- IHttpConnectionFeature
+    public string ConnectionId { get => _connection.ConnectionId; set { } }
+
+    public IPAddress? RemoteIpAddress { get; set; }
+
+    public IPAddress? LocalIpAddress { get; set; }
+
+    public int RemotePort { get; set; }
+
+    public int LocalPort { get; set; }
+
+    private void InitConnection()
+    {
+        RemoteIpAddress = _connection.Remote?.Address;
+        RemotePort = _connection.Remote?.Port ?? 0;
+        LocalIpAddress = _connection.Local?.Address;
+        LocalPort = _connection.Local?.Port ?? 0;
+    }
+
+    // ---- IHttpRequestLifetimeFeature
+    public CancellationToken RequestAborted { get => _aborted.Token; set { } }
+
+    public void Abort()
+    {
+        _transport.Reset(cancel: true);
+        try
+        {
+            _aborted.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    // ---- IHttpRequestIdentifierFeature
+    public string TraceIdentifier { get; set; } = "";
+
+    // ---- IHttpResponseFeature
+    public int StatusCode
+    {
+        get => _statusCode;
+        set
+        {
+            ThrowIfStarted();
+            _statusCode = value;
+        }
+    }
+
+    public string? ReasonPhrase { get; set; }
+
+    IHeaderDictionary IHttpResponseFeature.Headers
+    {
+        get => ResponseHeaders;
+        set => ResponseHeaders = value;
+    }
+
+    public IHeaderDictionary ResponseHeaders { get; private set; }
+
+    [Obsolete("Use IHttpResponseBodyFeature.Stream")]
+    Stream IHttpResponseFeature.Body
+    {
+        get => Stream;
+        set => throw new NotSupportedException("replace IHttpResponseBodyFeature instead");
+    }
+
+    public bool HasStarted => _started;
+
+    public void OnStarting(Func<object, Task> callback, object state)
+    {
+        ThrowIfStarted();
+        _onStarting.Add((callback, state));
+    }
+
+    public void OnCompleted(Func<object, Task> callback, object state) => _onCompleted.Add((callback, state));
+
+    // ---- IHttpResponseBodyFeature
+    public Stream Stream => _responseStream ??= _writer.AsStream(leaveOpen: true);
+
+    public PipeWriter Writer => _writer;
+
+    public void DisableBuffering()
+    {
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await _responseLock.WaitAsync(cancellationToken);
+        try
+        {
+            await StartLockedAsync(endStream: false, cancellationToken);
+        }
+        finally
+        {
+            _responseLock.Release();
+        }
+    }
+
+    public async Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        file.Seek(offset, SeekOrigin.Begin);
+        var remaining = count ?? (file.Length - offset);
+        while (remaining > 0)
+        {
+            var memory = _writer.GetMemory(16 * 1024);
+            var toRead = (int)Math.Min(memory.Length, remaining);
+            var read = await file.ReadAsync(memory[..toRead], cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+            _writer.Advance(read);
+            remaining -= read;
+            await _writer.FlushAsync(cancellationToken);
+        }
+    }
+
+    public Task CompleteAsync() => CompleteResponseAsync();
+
+    // ---- running
+
+    /// <summary>
+    /// Finishes the response after the app returned (or threw): a 500 if nothing was sent yet and the
+    /// app failed, RST_STREAM INTERNAL_ERROR if it failed mid-response, else FIN.
+    /// </summary>
+    public async Task FinishAsync(Exception? failure)
+    {
+        if (failure is not null)
+        {
+            if (!_started && !_aborted.IsCancellationRequested)
+            {
+                _statusCode = 500;
+                ReasonPhrase = null;
+                ResponseHeaders.Clear();
+                ResponseHeaders.ContentLength = 0;
+                _writer.Discard();
+            }
+            else if (!_completed)
+            {
+                _completed = true;
+                _transport.Reset(cancel: false);
+                await RunOnCompletedAsync();
+                return;
+            }
+        }
+        try
+        {
+            await CompleteResponseAsync();
+        }
+        catch (Exception) when (_aborted.IsCancellationRequested)
+        {
+            // The client reset the stream: nothing more to send.
+        }
+        await RunOnCompletedAsync();
+    }
+
+    private async Task RunOnCompletedAsync()
+    {
+        for (var i = _onCompleted.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await _onCompleted[i].Callback(_onCompleted[i].State);
+            }
+            catch
+            {
+                // OnCompleted failures must not take the session down (Kestrel logs and goes on).
+            }
+        }
+    }
+
+    /// <summary>Cancels RequestAborted (the client reset the stream, or the session died).</summary>
+    public void SignalAborted()
+    {
+        try
+        {
+            _aborted.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    internal async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        await _responseLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_completed)
+            {
+                throw new InvalidOperationException("the response is complete");
+            }
+            await StartLockedAsync(endStream: false, cancellationToken);
+            if (data.Length > 0 && !IsHead)
+            {
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _aborted.Token);
+                await _transport.SendDataAsync(data, endStream: false, linked.Token);
+            }
+        }
+        finally
+        {
+            _responseLock.Release();
+        }
+    }
+
+    private async Task CompleteResponseAsync()
+    {
+        await _responseLock.WaitAsync();
+        try
+        {
+            if (_completed)
+            {
+                return;
+            }
+            var pending = _writer.TakeBuffered();
+            if (IsHead)
+            {
+                pending = ReadOnlyMemory<byte>.Empty;
+            }
+            if (!_started)
+            {
+                await StartLockedAsync(endStream: pending.Length == 0, CancellationToken.None);
+                if (pending.Length > 0)
+                {
+                    await _transport.SendDataAsync(pending, endStream: true, _aborted.Token);
+                }
+            }
+            else
+            {
+                await _transport.SendDataAsync(pending, endStream: true, _aborted.Token);
+            }
+            _completed = true;
+        }
+        finally
+        {
+            _responseLock.Release();
+        }
+    }
+
+    private bool IsHead => HttpMethods.IsHead(Method);
+
+    private async Task StartLockedAsync(bool endStream, CancellationToken cancellationToken)
+    {
+        if (_started)
+        {
+            return;
+        }
+        for (var i = _onStarting.Count - 1; i >= 0; i--)
+        {
+            await _onStarting[i].Callback(_onStarting[i].State);
+        }
+        if (BeforeHeadersSent is { } before)
+        {
+            await before(this);
+        }
+        _started = true;
+        ((HeaderDictionary)ResponseHeaders).IsReadOnly = true;
+        if (_statusCode is 204 or 304 || (_statusCode >= 100 && _statusCode < 200))
+        {
+            endStream = true;
+        }
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _aborted.Token);
+        await _transport.SendHeadersAsync(_statusCode, ToSpdyHeaders(ResponseHeaders), endStream, linked.Token);
+        if (endStream)
+        {
+            _completed = true;
+        }
+    }
+
+    /// <summary>
+    /// HTTP response headers as SPDY sends them: lowercase names, connection-specific headers dropped
+    /// (SPDY/3 §3.2.2: Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding are invalid), and
+    /// X-Associated-Content consumed by push.
+    /// </summary>
+    internal static List<KeyValuePair<string, string>> ToSpdyHeaders(IHeaderDictionary headers)
+    {
+        var list = new List<KeyValuePair<string, string>>(headers.Count);
+        foreach (var (name, values) in headers)
+        {
+            if (IsConnectionSpecific(name) || name.Equals(Push.AssociatedContent.HeaderName, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            var lower = name.ToLowerInvariant();
+            foreach (var value in values)
+            {
+                if (value is not null)
+                {
+                    list.Add(new(lower, value));
+                }
+            }
+        }
+        return list;
+    }
+
+    internal static bool IsConnectionSpecific(string name) =>
+        name.Equals("connection", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("proxy-connection", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("transfer-encoding", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("upgrade", StringComparison.OrdinalIgnoreCase);
+
+    private static string HttpProtocolName(string alpn) => alpn switch
+    {
+        "spdy/2" => "SPDY/2",
+        "spdy/3" => "SPDY/3",
+        "spdy/3.1" => "SPDY/3.1",
+        _ => alpn.ToUpperInvariant(),
+    };
+
+    private void ThrowIfStarted()
+    {
+        if (_started)
+        {
+            throw new InvalidOperationException("the response has started: headers and status can no longer change");
+        }
+    }
+
+    /// <summary>Set up what depends on the instance being complete (connection addresses, trace id).</summary>
+    public SpdyRequestContext Initialize()
+    {
+        InitConnection();
+        TraceIdentifier = $"{_connection.ConnectionId}:{StreamId:X8}";
+        return this;
+    }
+
+    /// <summary>
+    /// The response body as a PipeWriter: bytes collect in a buffer and go out as DATA on FlushAsync
+    /// (the Stream view flushes on every write); the last bytes go with FIN on completion.
+    /// </summary>
+    private sealed class ResponseBodyWriter(SpdyRequestContext owner) : PipeWriter
+    {
+        private const int FlushThreshold = 64 * 1024;
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(4096);
+        private int _count;
+
+        public override bool CanGetUnflushedBytes => true;
+
+        public override long UnflushedBytes => _count;
+
+        public override void Advance(int bytes)
+        {
+            if (bytes < 0 || _count + bytes > _buffer.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(bytes));
+            }
+            _count += bytes;
+        }
+
+        public override Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Ensure(sizeHint);
+            return _buffer.AsMemory(_count);
+        }
+
+        public override Span<byte> GetSpan(int sizeHint = 0)
+        {
+            Ensure(sizeHint);
+            return _buffer.AsSpan(_count);
+        }
+
+        public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            await owner.WriteBodyAsync(_buffer.AsMemory(0, _count), cancellationToken);
+            _count = 0;
+            return new FlushResult(isCanceled: false, isCompleted: owner._completed);
+        }
+
+        public override async ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+        {
+            // Large writes go straight out (after what is buffered) instead of growing the buffer.
+            if (_count + source.Length > FlushThreshold)
+            {
+                await FlushAsync(cancellationToken);
+                await owner.WriteBodyAsync(source, cancellationToken);
+                return new FlushResult(false, owner._completed);
+            }
+            source.Span.CopyTo(GetSpan(source.Length));
+            _count += source.Length;
+            return await FlushAsync(cancellationToken);
+        }
+
+        public override void CancelPendingFlush()
+        {
+        }
+
+        public override void Complete(Exception? exception = null)
+        {
+            // Completion goes through IHttpResponseBodyFeature.CompleteAsync / FinishAsync.
+        }
+
+        public override ValueTask CompleteAsync(Exception? exception = null) => new(owner.CompleteResponseAsync());
+
+        /// <summary>The unflushed bytes (copied), emptying the buffer.</summary>
+        public ReadOnlyMemory<byte> TakeBuffered()
+        {
+            var copy = _buffer.AsSpan(0, _count).ToArray();
+            _count = 0;
+            return copy;
+        }
+
+        public void Discard() => _count = 0;
+
+        private void Ensure(int sizeHint)
+        {
+            var needed = Math.Max(sizeHint, 1);
+            if (_buffer.Length - _count >= needed)
+            {
+                return;
+            }
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _count + needed));
+            _buffer.AsSpan(0, _count).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = bigger;
+        }
+    }
+}
