@@ -118,7 +118,13 @@ public sealed class LinkDirection
         }
     }
 
-    internal void CountWriteDrop(Packet packet) => Drop(packet, DropCause.Write);
+    /// <summary>A delivered packet could not be written to the far end: it did not get out after all.</summary>
+    internal void CountWriteDrop(Packet packet)
+    {
+        Counters.PacketsOut--;
+        Counters.BytesOut -= packet.Length;
+        Drop(packet, DropCause.Write);
+    }
 
     private void Drop(Packet packet, DropCause cause)
     {

@@ -10,5 +10,6 @@ public static class CommandCatalog
         yield return ServeCommand.Create();
         yield return ResultsCommand.Create();
         yield return GetCommand.Create();
+        yield return ShellCommand.Create();
     }
 }

@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Net;
+using SpdyLab.Emulator.Capture;
+using SpdyLab.Emulator.Interop;
+using SpdyLab.Emulator.Link;
+
+namespace SpdyLab.Emulator.Worlds;
+
+/// <summary>
+/// One emulated network: a client namespace whose only route is a TUN device, a host side (the root
+/// namespace or a server namespace) with its own TUN device, and two <see cref="LinkFerry"/> threads
+/// carrying packets between them through the link's stages.
+/// <code>
+///   client netns                                    host side (root netns or server netns)
+///   10.200.N.2 [slNc] --up: loss-queue-rate-delay--> [slNh|slNs] 10.200.N.1 (+ extra addresses)
+///                     &lt;-down: loss-queue-rate-delay--
+/// </code>
+/// Dispose tears it all down; a world whose process died is reaped by the next <see cref="Create"/>.
+/// </summary>
+public sealed class World : IDisposable
+{
+    private readonly List<IDisposable> _resources = [];
+    private readonly FileStream _slotLock;
+    private readonly List<string> _namespaces = [];
+    private TunDevice? _clientTun;
+    private TunDevice? _hostTun;
+    private LinkFerry? _upFerry;
+    private LinkFerry? _downFerry;
+    private int _nextServerAddress = 10;
+    private bool _disposed;
+
+    private World(WorldOptions options, int slot, FileStream slotLock)
+    {
+        Options = options;
+        Slot = slot;
+        _slotLock = slotLock;
+        Name = $"{WorldSlots.NamespacePrefix}{Environment.ProcessId}-{slot}";
+        ClientNamespace = $"{Name}-cli";
+        ServerNamespace = options.HostSide == HostSide.ServerNamespace ? $"{Name}-srv" : null;
+        ClientAddress = IPAddress.Parse($"10.200.{slot}.2");
+        HostAddress = IPAddress.Parse($"10.200.{slot}.1");
+    }
+
+    public WorldOptions Options { get; }
+
+    /// <summary>The world number N: addresses 10.200.N.0/24, interfaces slN*.</summary>
+    public int Slot { get; }
+
+    /// <summary>spdylab-PID-N: the prefix of this world's namespaces.</summary>
+    public string Name { get; }
+
+    public string ClientNamespace { get; }
+
+    /// <summary>The server namespace, or null when the host side is the root namespace.</summary>
+    public string? ServerNamespace { get; }
+
+    public IPAddress ClientAddress { get; }
+
+    /// <summary>The host side's address, as the client sees it ($SPDYLAB_HOST).</summary>
+    public IPAddress HostAddress { get; }
+
+    public string ClientInterface => $"sl{Slot}c";
+
+    public string HostInterface => Options.HostSide == HostSide.ServerNamespace ? $"sl{Slot}s" : $"sl{Slot}h";
+
+    /// <summary>What the client receives (host side to client).</summary>
+    public LinkDirection Down => _downFerry!.Link;
+
+    /// <summary>What the client sends.</summary>
+    public LinkDirection Up => _upFerry!.Link;
+
+    /// <summary>A ferry's failure (e.g. a TUN read error), or null while both run fine.</summary>
+    public Exception? FerryFailure => _upFerry?.Failure ?? _downFerry?.Failure;
+
+    /// <summary>Builds and starts a world. Reaps stale worlds of dead processes first.</summary>
+    public static World Create(WorldOptions options)
+    {
+        if (Privileges.WhyWorldsCannotBeBuilt() is { } problem) throw new InvalidOperationException(problem);
+        WorldSlots.ReapStale();
+        var (slot, slotLock) = WorldSlots.Acquire();
+        var world = new World(options, slot, slotLock);
+        try
+        {
+            world.Build();
+            return world;
+        }
+        catch
+        {
+            world.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Deletes the namespaces of dead processes' worlds; returns their names.</summary>
+    public static IReadOnlyList<string> ReapStaleWorlds() => WorldSlots.ReapStale();
+
+    private void Build()
+    {
+        string client = ClientInterface, host = HostInterface;
+        string clientIp = ClientAddress.ToString(), hostIp = HostAddress.ToString();
+        int mtu = Options.Mtu, txq = Options.TxQueueLength;
+
+        IpCommand.Run("netns", "add", ClientNamespace);
+        _namespaces.Add(ClientNamespace);
+        _clientTun = NetworkNamespace.Run(ClientNamespace, () => TunDevice.Create(client));
+        // addrgenmode none: no IPv6 link-local address, so no router solicitations cross the link.
+        IpCommand.Batch(ClientNamespace,
+        [
+            "link set dev lo up",
+            $"link set dev {client} mtu {mtu} txqueuelen {txq} addrgenmode none",
+            $"link set dev {client} up",
+            $"addr add {clientIp}/32 peer {hostIp}/32 dev {client}",
+            $"route add default dev {client}",
+        ]);
+
+        if (ServerNamespace is { } server)
+        {
+            IpCommand.Run("netns", "add", server);
+            _namespaces.Add(server);
+            _hostTun = NetworkNamespace.Run(server, () => TunDevice.Create(host));
+            IpCommand.Batch(server,
+            [
+                "link set dev lo up",
+                $"link set dev {host} mtu {mtu} txqueuelen {txq} addrgenmode none",
+                $"link set dev {host} up",
+                $"addr add {hostIp}/32 peer {clientIp}/32 dev {host}",
+                $"route add default dev {host}",
+            ]);
+        }
+        else
+        {
+            // Created by the calling thread, in the process's own namespace: the host's.
+            _hostTun = TunDevice.Create(host);
+            IpCommand.Batch(null,
+            [
+                $"link set dev {host} mtu {mtu} txqueuelen {txq} addrgenmode none",
+                $"link set dev {host} up",
+                $"addr add {hostIp}/32 peer {clientIp}/32 dev {host}",
+            ]);
+        }
+
+        PcapWriter? clientPcap = null, hostPcap = null;
+        if (Options.PcapDirectory is { } directory)
+        {
+            Directory.CreateDirectory(directory);
+            long mono = MonotonicClock.NowMicroseconds, unix = MonotonicClock.UnixMicroseconds;
+            clientPcap = PcapWriter.Create(Path.Combine(directory, "client.pcap"), mono, unix);
+            hostPcap = PcapWriter.Create(Path.Combine(directory, "host.pcap"), mono, unix);
+            _resources.Add(clientPcap);
+            _resources.Add(hostPcap);
+        }
+
+        var link = Options.Link;
+        _upFerry = new LinkFerry(LinkDirection.Build("up", link.Up, link.Seed), _clientTun.Fd, _hostTun.Fd, mtu, clientPcap, hostPcap);
+        _downFerry = new LinkFerry(LinkDirection.Build("down", link.Down, link.Seed), _hostTun.Fd, _clientTun.Fd, mtu, hostPcap, clientPcap);
+        _upFerry.Start();
+        _downFerry.Start();
+    }
+
+    /// <summary>
+    /// Adds one more address to the host side (10.200.N.10, .11, ...), e.g. one per origin host of a page;
+    /// the client reaches every such address through the link.
+    /// </summary>
+    public IPAddress AddHostAddress()
+    {
+        if (_nextServerAddress > 250) throw new InvalidOperationException("a world has at most 241 extra host addresses");
+        var address = IPAddress.Parse($"10.200.{Slot}.{_nextServerAddress++}");
+        if (ServerNamespace is { } server) IpCommand.Batch(server, [$"addr add {address}/32 dev lo"]);
+        else IpCommand.Batch(null, [$"addr add {address}/32 dev {HostInterface}"]);
+        return address;
+    }
+
+    /// <summary>Runs <paramref name="action"/> on a thread inside the client namespace (sockets it creates stay there).</summary>
+    public T RunInClientNamespace<T>(Func<T> action) => NetworkNamespace.Run(ClientNamespace, action);
+
+    /// <summary>Runs <paramref name="action"/> on a thread inside the server namespace (e.g. to create a
+    /// listening socket to hand to Kestrel through ListenHandle).</summary>
+    public T RunInServerNamespace<T>(Func<T> action) =>
+        NetworkNamespace.Run(ServerNamespace ?? throw new InvalidOperationException("this world's host side is the root namespace; create it with HostSide.ServerNamespace"), action);
+
+    /// <summary>A start info that runs <paramref name="command"/> inside the client namespace, with
+    /// SPDYLAB_HOST and SPDYLAB_CLIENT set.</summary>
+    public ProcessStartInfo ClientProcess(string command, IEnumerable<string> arguments) => InNamespace(ClientNamespace, command, arguments);
+
+    public ProcessStartInfo ServerProcess(string command, IEnumerable<string> arguments) =>
+        InNamespace(ServerNamespace ?? throw new InvalidOperationException("this world has no server namespace"), command, arguments);
+
+    private ProcessStartInfo InNamespace(string netns, string command, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(IpCommand.Executable) { UseShellExecute = false };
+        foreach (var a in new[] { "netns", "exec", netns, command }.Concat(arguments)) start.ArgumentList.Add(a);
+        start.Environment["SPDYLAB_HOST"] = HostAddress.ToString();
+        start.Environment["SPDYLAB_CLIENT"] = ClientAddress.ToString();
+        start.Environment["SPDYLAB_WORLD"] = Name;
+        return start;
+    }
+
+    /// <summary>Both directions' counters, one line each.</summary>
+    public string FormatStatistics() =>
+        $"down ({Options.Link.Down}): {Down.Counters}\nup ({Options.Link.Up}): {Up.Counters}";
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _upFerry?.Stop();
+        _downFerry?.Stop();
+        foreach (var ns in _namespaces) WorldSlots.KillProcessesIn(ns);
+        _clientTun?.Dispose();
+        _hostTun?.Dispose();
+        foreach (var resource in _resources) resource.Dispose();
+        foreach (var ns in _namespaces)
+        {
+            try { IpCommand.Run("netns", "del", ns); }
+            catch (InvalidOperationException) { /* reaped by the next start */ }
+        }
+        _slotLock.Dispose();
+    }
+}
