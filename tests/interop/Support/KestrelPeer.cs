@@ -48,9 +48,9 @@ public sealed class KestrelPeer : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2);
         });
         var app = builder.Build();
-        app.MapGet("/bytes/{n:int}", (int n) => Results.Bytes(PeerBodies.Bytes(n), "application/octet-stream"));
-        app.MapGet("/proto", (HttpContext context) => Results.Text(context.Request.Protocol));
-        app.MapGet("/status/{code:int}", (int code) => Results.Text($"status {code}\n", statusCode: code));
+        app.MapGet("/bytes/{n:int}", (int n) => Microsoft.AspNetCore.Http.Results.Bytes(PeerBodies.Bytes(n), "application/octet-stream"));
+        app.MapGet("/proto", (HttpContext context) => Microsoft.AspNetCore.Http.Results.Text(context.Request.Protocol));
+        app.MapGet("/status/{code:int}", (int code) => Microsoft.AspNetCore.Http.Results.Text($"status {code}\n", statusCode: code));
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Select(a => new Uri(a)).ToList();
