@@ -151,6 +151,13 @@ public abstract class SpdyProtocolProfile
     /// `:host`, `:path`) plus status and version, since the pushed stream has no SYN_REPLY (spdy3 §3.3).</summary>
     public abstract HeaderList CreatePushHeaders(string scheme, string host, string path, int status = 200, IEnumerable<KeyValuePair<string, string>>? extra = null);
 
+    /// <summary>True if a pushed SYN_STREAM names its resource: v2 `url`; v3 `:scheme`, `:host` and `:path`
+    /// (spdy3 §3.3.2: otherwise the client resets the stream).</summary>
+    public bool HasPushUrl(HeaderList headers) => PushUrlHeaders.All(headers.Contains);
+
+    /// <summary>Headers that name a pushed resource.</summary>
+    public abstract IReadOnlyList<string> PushUrlHeaders { get; }
+
     /// <summary>True for headers SPDY forbids (connection-specific HTTP/1.1 headers, spdy3 §3.2.1).</summary>
     public static bool IsConnectionSpecific(string name) =>
         name.Equals("connection", StringComparison.OrdinalIgnoreCase)
@@ -242,6 +249,8 @@ public abstract class SpdyProtocolProfile
         public override string SchemeHeader => "scheme";
 
         public override string StatusHeader => "status";
+
+        public override IReadOnlyList<string> PushUrlHeaders { get; } = ["url"];
 
         public override bool IsReservedHeader(string name) => name is "method" or "url" or "version" or "status" or "scheme" or "host";
 
@@ -355,6 +364,8 @@ public abstract class SpdyProtocolProfile
         public override string SchemeHeader => ":scheme";
 
         public override string StatusHeader => ":status";
+
+        public override IReadOnlyList<string> PushUrlHeaders { get; } = [":scheme", ":host", ":path"];
 
         public override bool IsReservedHeader(string name) => name.StartsWith(':') || name == "host";
 

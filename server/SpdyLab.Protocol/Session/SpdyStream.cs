@@ -1,0 +1,209 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace SpdyLab.Protocol;
+
+/// <summary>
+/// One SPDY stream. The session owns its state (guarded by the session lock); the application reads
+/// <see cref="Input"/> and writes through <see cref="WriteHeadersAsync"/> / <see cref="WriteDataAsync"/>.
+/// </summary>
+public sealed class SpdyStream
+{
+    private readonly SpdySession _session;
+    private readonly TaskCompletionSource<HeaderList> _response = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _aborted = new();
+    private readonly Pipe _input;
+
+    internal SpdyStream(SpdySession session, int id, int priority, bool isLocal, bool isPushed, int associatedStreamId, HeaderList headers, long pauseThreshold)
+    {
+        _session = session;
+        Id = id;
+        Priority = priority;
+        IsLocal = isLocal;
+        IsPushed = isPushed;
+        AssociatedStreamId = associatedStreamId;
+        Headers = headers;
+        _input = new Pipe(new PipeOptions(pauseWriterThreshold: pauseThreshold, resumeWriterThreshold: pauseThreshold / 2, useSynchronizationContext: false));
+        Input = new StreamInputReader(this, _input.Reader);
+        _response.Task.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    public int Id { get; }
+
+    /// <summary>0 = highest; up to the version's <see cref="SpdyProtocolProfile.LowestPriority"/>.</summary>
+    public int Priority { get; }
+
+    /// <summary>True for a server-pushed (unidirectional) stream.</summary>
+    public bool IsPushed { get; }
+
+    /// <summary>The stream a pushed stream belongs to (0 otherwise).</summary>
+    public int AssociatedStreamId { get; }
+
+    /// <summary>True if this side opened the stream.</summary>
+    public bool IsLocal { get; }
+
+    /// <summary>The SYN_STREAM headers: sent by us (a client's request, a server's push) or received (the request
+    /// on a server, the pushed resource on a client).</summary>
+    public HeaderList Headers { get; }
+
+    /// <summary>The reply headers (SYN_REPLY) of a stream we opened; for a pushed stream, its SYN_STREAM headers.
+    /// Faults with <see cref="SpdyStreamResetException"/> or <see cref="SpdySessionClosedException"/>.</summary>
+    public Task<HeaderList> ResponseHeadersAsync => _response.Task;
+
+    /// <summary>Headers of HEADERS frames received after the first header block, merged in arrival order.</summary>
+    public HeaderList? Trailers { get; internal set; }
+
+    /// <summary>The peer's DATA. Completes at FIN; faults when the stream is reset or the session ends.
+    /// Consuming data (AdvanceTo) opens the peer's flow-control window again.</summary>
+    public PipeReader Input { get; }
+
+    /// <summary>Cancelled when the stream is reset by either side or the session ends.</summary>
+    public CancellationToken Aborted => _aborted.Token;
+
+    /// <summary>True once both sides have finished (FIN) or the stream was reset.</summary>
+    public bool IsClosed => State == StreamState.Closed;
+
+    // ---- state owned by the session (under its lock) ----
+    internal StreamState State { get; set; } = StreamState.Open;
+
+    internal bool LocalClosed { get; set; }
+
+    internal bool RemoteClosed { get; set; }
+
+    internal bool ReplySent { get; set; }
+
+    internal bool ReplyReceived { get; set; }
+
+    internal bool InputAbandoned { get; set; }
+
+    /// <summary>Our FIN has been framed (or queued in a header frame): nothing more will be sent.</summary>
+    internal bool FinSent { get; set; }
+
+    /// <summary>Received DATA bytes not yet consumed by the application.</summary>
+    internal long Buffered { get; set; }
+
+    /// <summary>Why the stream closed abnormally (null after a clean close).</summary>
+    internal Exception? CloseError { get; set; }
+
+    internal long SendWindow { get; set; }
+
+    internal long RecvWindow { get; set; }
+
+    internal long RecvUnacked { get; set; }
+
+    internal Queue<PendingWrite> PendingWrites { get; } = new();
+
+    internal LinkedListNode<SpdyStream>? ReadyNode { get; set; }
+
+    internal object InputLock => _input;
+
+    private bool _inputDone;
+
+    /// <summary>Sends headers: on a stream the peer opened, the first call is the SYN_REPLY; any other call is a
+    /// HEADERS frame. <paramref name="endStream"/> sets FIN (half-closes our side).</summary>
+    public ValueTask WriteHeadersAsync(HeaderList headers, bool endStream, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        cancellationToken.ThrowIfCancellationRequested();
+        _session.EnqueueHeaders(this, headers, endStream);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Queues body bytes; they go out in DATA frames of at most DataChunkSize, ordered by priority and
+    /// limited by flow control. Completes when the last byte has been framed into the connection's output.
+    /// <paramref name="data"/> must stay unchanged until then.</summary>
+    public ValueTask WriteDataAsync(ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken = default) =>
+        _session.EnqueueData(this, data, endStream, cancellationToken);
+
+    /// <summary>Abrupt termination: RST_STREAM with <paramref name="status"/> (spdy3 §2.3.7). No-op if closed.</summary>
+    public void Reset(RstStatus status = RstStatus.Cancel) => _session.ResetStream(this, status);
+
+    public override string ToString() => $"stream {Id}{(IsPushed ? $" (pushed, assoc {AssociatedStreamId})" : string.Empty)} pri {Priority} {State}";
+
+    internal void OnInputConsumed(long bytes) => _session.OnInputConsumed(this, bytes);
+
+    internal void OnInputAbandoned() => _session.OnInputAbandoned(this);
+
+    internal void SetResponse(HeaderList headers) => _response.TrySetResult(headers);
+
+    /// <summary>Ends the stream's application-facing side with an error (reset or session end). Called outside
+    /// the session lock: cancellation callbacks run application code.</summary>
+    internal void Abort(Exception error)
+    {
+        _response.TrySetException(error);
+        lock (InputLock)
+        {
+            if (!_inputDone)
+            {
+                _inputDone = true;
+                _input.Writer.Complete(error);
+            }
+        }
+
+        try
+        {
+            _aborted.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A callback registered by the application threw; the stream is closed either way.
+        }
+    }
+
+    /// <summary>The peer finished sending (FIN).</summary>
+    internal void CompleteInput()
+    {
+        CompleteInputSilently();
+        _response.TrySetException(new SpdyStreamResetException(Id, RstStatus.ProtocolError, true, "stream ended without a reply"));
+    }
+
+    /// <summary>No DATA will come (FIN, or a stream the peer cannot send on).</summary>
+    internal void CompleteInputSilently()
+    {
+        lock (InputLock)
+        {
+            if (!_inputDone)
+            {
+                _inputDone = true;
+                _input.Writer.Complete();
+            }
+        }
+    }
+
+    /// <summary>Copies received DATA into the input pipe (the read loop is the only caller).</summary>
+    internal ValueTask<FlushResult> WriteInput(System.Buffers.ReadOnlySequence<byte> data)
+    {
+        lock (InputLock)
+        {
+            if (_inputDone)
+            {
+                return ValueTask.FromResult(new FlushResult(isCanceled: false, isCompleted: true));
+            }
+
+            foreach (var segment in data)
+            {
+                _input.Writer.Write(segment.Span);
+            }
+
+            return _input.Writer.FlushAsync();
+        }
+    }
+}
+
+internal enum StreamState
+{
+    Open,
+    Closed,
+}
+
+/// <summary>Body bytes waiting in the output scheduler.</summary>
+internal sealed class PendingWrite(ReadOnlyMemory<byte> data, bool fin)
+{
+    public ReadOnlyMemory<byte> Data { get; } = data;
+
+    public bool Fin { get; } = fin;
+
+    public int Offset { get; set; }
+
+    public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

@@ -1,0 +1,53 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace SpdyLab.Protocol;
+
+/// <summary>
+/// The application's view of a stream's incoming DATA. It wraps the stream's internal pipe and reports how many
+/// bytes the application consumed, so the session can send WINDOW_UPDATE as data is consumed (spdy3 §2.6.8),
+/// not merely as it arrives.
+/// </summary>
+internal sealed class StreamInputReader(SpdyStream stream, PipeReader inner) : PipeReader
+{
+    private ReadOnlySequence<byte> _lastBuffer;
+
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        var bytes = _lastBuffer.Slice(_lastBuffer.Start, consumed).Length;
+        _lastBuffer = default;
+        inner.AdvanceTo(consumed, examined);
+        if (bytes > 0)
+        {
+            stream.OnInputConsumed(bytes);
+        }
+    }
+
+    public override void CancelPendingRead() => inner.CancelPendingRead();
+
+    public override void Complete(Exception? exception = null)
+    {
+        inner.Complete(exception);
+        stream.OnInputAbandoned();
+    }
+
+    public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await inner.ReadAsync(cancellationToken).ConfigureAwait(false);
+        _lastBuffer = result.Buffer;
+        return result;
+    }
+
+    public override bool TryRead(out ReadResult result)
+    {
+        if (inner.TryRead(out result))
+        {
+            _lastBuffer = result.Buffer;
+            return true;
+        }
+
+        return false;
+    }
+}
