@@ -1,23 +1,171 @@
+using System.IO.Pipelines;
+using System.Net;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SpdyLab.Protocol;
+using SpdyLab.Server.Http;
+using RequestHead = SpdyLab.Server.Http.SpdyRequestHead;
 
 namespace SpdyLab.Server.Hosting;
 
 /// <summary>Runs one SPDY session over a Kestrel connection, its streams as requests of the captured app.</summary>
-public sealed class SpdyConnectionHandler(SpdyApplication application, IOptions<SpdyServerOptions> options, ILoggerFactory loggerFactory)
+public sealed class SpdyConnectionHandler
 {
-    internal SpdyServerOptions Options { get; } = options.Value;
+    private readonly SpdyRequestRunner _runner;
+    private readonly SessionCounterTotals _totals = new();
 
-    internal ILogger Logger { get; } = loggerFactory.CreateLogger("SpdyLab.Server");
-
-    internal SpdyApplication Application { get; } = application;
-
-    internal Task HandleAsync(ConnectionContext connection, SpdyWireVersion version, bool isTls)
+    public SpdyConnectionHandler(SpdyApplication application, IOptions<SpdyServerOptions> options, ILoggerFactory loggerFactory)
     {
-        // The session engine (SpdyLab.Protocol) has not landed yet: refuse politely by closing.
-        Logger.LogWarning("connection {Id} from {Remote}: {Version} ({Transport}) is not served yet; closed",
-            connection.ConnectionId, connection.RemoteEndPoint, SpdyServerOptions.AlpnId(version), isTls ? "TLS" : "cleartext");
-        return Task.CompletedTask;
+        Application = application;
+        Options = options.Value;
+        Logger = loggerFactory.CreateLogger("SpdyLab.Server");
+        _runner = new SpdyRequestRunner(application, Options, Logger);
+    }
+
+    internal SpdyServerOptions Options { get; }
+
+    internal ILogger Logger { get; }
+
+    internal SpdyApplication Application { get; }
+
+    /// <summary>Counters summed over every session that ended, plus each ended session's own (for the lab).</summary>
+    public SessionCounterTotals Totals => _totals;
+
+    /// <summary>Raised when a session ends, with its counters.</summary>
+    public event Action<SessionReport>? SessionEnded;
+
+    internal async Task HandleAsync(ConnectionContext connection, SpdyWireVersion version, bool isTls)
+    {
+        var protocolVersion = version switch
+        {
+            SpdyWireVersion.Spdy2 => SpdyVersion.Spdy2,
+            SpdyWireVersion.Spdy3 => SpdyVersion.Spdy3,
+            _ => SpdyVersion.Spdy31,
+        };
+        var alpn = SpdyServerOptions.AlpnId(version);
+        var info = new SpdyConnectionInfo(connection.ConnectionId, connection.LocalEndPoint as IPEndPoint, connection.RemoteEndPoint as IPEndPoint,
+            connection.Features.Get<ITlsConnectionFeature>(), alpn);
+        var scheme = isTls ? "https" : "http";
+        var options = new SpdySessionOptions
+        {
+            Version = protocolVersion,
+            Role = SpdyRole.Server,
+            MaxConcurrentStreams = Options.MaxConcurrentStreams,
+            IdleTimeout = Options.IdleTimeout,
+            InitialWindowSize = Options.InitialWindowSize,
+            SessionWindowSize = Math.Max(Options.InitialWindowSize, 65536),
+            Trace = Logger.IsEnabled(LogLevel.Trace) ? line => Logger.LogTrace("{Connection} {Frame}", connection.ConnectionId, line) : null,
+        };
+        var started = DateTime.UtcNow;
+        SpdySession? session = null;
+        session = new SpdySession(connection.Transport, options, stream => HandleStreamAsync(session!, stream, info, scheme));
+        Logger.LogInformation("connection {Id} from {Remote}: {Protocol} ({Transport})", connection.ConnectionId, connection.RemoteEndPoint, alpn, isTls ? "TLS" : "cleartext");
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        var lifetime = connection.Features.Get<IConnectionLifetimeNotificationFeature>();
+        using var shutdownRegistration = lifetime?.ConnectionClosedRequested.Register(() => _ = ShutdownAsync(session, stop, connection.ConnectionId));
+        try
+        {
+            await session.RunAsync(stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            Logger.LogDebug(e, "connection {Id}: session ended with an error", connection.ConnectionId);
+        }
+        finally
+        {
+            if (session.CloseReason is { } reason && reason is not OperationCanceledException)
+            {
+                Logger.LogInformation("connection {Id}: session closed: {Reason}", connection.ConnectionId, reason.Message);
+            }
+            var report = new SessionReport(connection.ConnectionId, alpn, isTls, started, DateTime.UtcNow, SessionCounterSnapshot.From(session.Counters));
+            _totals.Add(report.Counters);
+            Logger.LogInformation("connection {Id}: {Protocol} session ended: {Counters}", connection.ConnectionId, alpn, session.Counters);
+            SessionEnded?.Invoke(report);
+            await session.DisposeAsync();
+        }
+    }
+
+    /// <summary>Graceful shutdown (SPDY/3 §2.6.6): GOAWAY, let in-flight streams finish, then close (bounded).</summary>
+    private async Task ShutdownAsync(SpdySession session, CancellationTokenSource stop, string connectionId)
+    {
+        try
+        {
+            using var bound = new CancellationTokenSource(Options.ShutdownTimeout);
+            await session.GoAwayAsync(GoAwayStatus.Ok, bound.Token);
+            while (session.ActiveStreamCount > 0 && !bound.IsCancellationRequested)
+            {
+                await Task.Delay(20, CancellationToken.None);
+            }
+            if (session.ActiveStreamCount > 0)
+            {
+                Logger.LogInformation("connection {Id}: {Count} streams still running after {Timeout}; closing", connectionId, session.ActiveStreamCount, Options.ShutdownTimeout);
+            }
+        }
+        catch (Exception e)
+        {
+            Logger.LogDebug(e, "connection {Id}: graceful shutdown", connectionId);
+        }
+        finally
+        {
+            // The engine closes by itself once drained; this is the bound.
+            try
+            {
+                stop.CancelAfter(TimeSpan.FromMilliseconds(200));
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    private async Task HandleStreamAsync(SpdySession session, SpdyStream stream, SpdyConnectionInfo info, string defaultScheme)
+    {
+        var profile = session.Profile;
+        var transport = new SessionStreamTransport(session, stream, Options.PushEnabled);
+        var request = profile.ReadRequest(stream.Headers);
+        var headers = new List<KeyValuePair<string, string>>();
+        foreach (var (name, value) in stream.Headers)
+        {
+            if (!profile.IsReservedHeader(name))
+            {
+                headers.Add(new(name, value));
+            }
+        }
+        var head = new RequestHead(request.Method ?? "", request.Scheme ?? defaultScheme, request.Host ?? "", request.Path ?? "", request.Version ?? "", headers);
+        if (request.Method is null || request.Path is null || request.Version is null || (profile.Version != SpdyVersion.Spdy2 && request.Host is null)
+            || !request.Path.StartsWith('/'))
+        {
+            // SPDY/3 §3.2.1 (SPDY/2 › Request): a request without method, path, version (or host, scheme) gets 400.
+            Logger.LogDebug("stream {StreamId}: incomplete request headers ({Headers}); 400", stream.Id, stream.Headers);
+            try
+            {
+                await transport.SendHeadersAsync(400, [new("content-length", "0")], endStream: true, stream.Aborted);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+            {
+            }
+            return;
+        }
+
+        // A SYN_STREAM with FIN has no body: its input is already complete (the engine completes it before dispatch).
+        var hasBody = true;
+        if (stream.Input.TryRead(out var peek))
+        {
+            hasBody = !(peek.IsCompleted && peek.Buffer.IsEmpty);
+            stream.Input.AdvanceTo(peek.Buffer.Start);
+        }
+        var context = new SpdyRequestContext(head, hasBody ? stream.Input : null, transport, info, stream.Id, stream.Priority, isPush: false, stream.Aborted).Initialize();
+        await _runner.RunAsync(context);
+        if (!hasBody)
+        {
+            await stream.Input.CompleteAsync();
+        }
     }
 }

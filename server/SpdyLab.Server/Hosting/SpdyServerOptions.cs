@@ -34,6 +34,9 @@ public sealed class SpdyServerOptions
     /// <summary>Streams the client may open at once (SETTINGS_MAX_CONCURRENT_STREAMS); more get REFUSED_STREAM.</summary>
     public int MaxConcurrentStreams { get; set; } = 100;
 
+    /// <summary>Our per-stream receive window (SETTINGS_INITIAL_WINDOW_SIZE, SPDY/3+); also the SPDY/3.1 session window.</summary>
+    public int InitialWindowSize { get; set; } = 65536;
+
     /// <summary>Pushes started per request at most (the rest of X-Associated-Content is ignored).</summary>
     public int MaxPushesPerRequest { get; set; } = 64;
 

@@ -1,0 +1,53 @@
+using SpdyLab.Protocol;
+using SpdyLab.Server.Http;
+
+namespace SpdyLab.Server.Hosting;
+
+/// <summary>A <see cref="StreamTransport"/> over one stream of the session engine.</summary>
+internal sealed class SessionStreamTransport(SpdySession session, SpdyStream stream, bool pushEnabled) : StreamTransport
+{
+    public SpdyStream Stream => stream;
+
+    public override CancellationToken Aborted => stream.Aborted;
+
+    public override bool CanPush => pushEnabled && !stream.IsPushed && !session.IsGoingAway;
+
+    public override ValueTask SendHeadersAsync(int status, IReadOnlyList<KeyValuePair<string, string>> headers, bool endStream, CancellationToken cancellationToken)
+    {
+        // SPDY/3 §3.2.2 (SPDY/2 › Response): ":status"/"status" and ":version"/"version", then the HTTP headers.
+        var list = session.Profile.CreateResponseHeaders(status, null, headers);
+        return stream.WriteHeadersAsync(list, endStream, cancellationToken);
+    }
+
+    public override ValueTask SendDataAsync(ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken) =>
+        stream.WriteDataAsync(data, endStream, cancellationToken);
+
+    public override void Reset(bool cancel) => stream.Reset(cancel ? RstStatus.Cancel : RstStatus.InternalError);
+
+    public override async ValueTask<StreamTransport?> OpenPushAsync(PushTarget target, int status, IReadOnlyList<KeyValuePair<string, string>> headers,
+        bool endStream, CancellationToken cancellationToken)
+    {
+        if (!CanPush || stream.Aborted.IsCancellationRequested)
+        {
+            return null;
+        }
+        // SPDY/3 §3.3.1: unidirectional SYN_STREAM with Associated-To-Stream-ID, :scheme/:host/:path (v2: url),
+        // and the response head (status, version, headers) in the same block.
+        var list = session.Profile.CreatePushHeaders(target.Scheme, target.Host, target.PathAndQuery, status, headers);
+        var priority = target.Priority is { } p ? session.Profile.ScalePriority(p) : stream.Priority;
+        SpdyStream pushed;
+        try
+        {
+            pushed = await session.PushAsync(stream, list, priority, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidOperationException or SpdySessionClosedException or SpdyStreamResetException)
+        {
+            return null; // associated stream closed, session going away, or the client's stream limit reached
+        }
+        if (endStream)
+        {
+            await pushed.WriteDataAsync(ReadOnlyMemory<byte>.Empty, endStream: true, cancellationToken);
+        }
+        return new SessionStreamTransport(session, pushed, pushEnabled: false);
+    }
+}
