@@ -11,5 +11,8 @@ public static class CommandCatalog
         yield return ResultsCommand.Create();
         yield return GetCommand.Create();
         yield return ShellCommand.Create();
+        yield return ReproduceCommand.Create();
+        yield return SweepCommand.Create();
+        yield return RunCommand.Create();
     }
 }

@@ -1,0 +1,154 @@
+using System.Globalization;
+using SpdyLab.Lab.Experiments;
+using SpdyLab.Results;
+
+namespace SpdyLab.Lab.Runner;
+
+public sealed record SessionOptions
+{
+    public ExperimentOverrides Overrides { get; init; } = new();
+    public int Parallel { get; init; } = DefaultParallel;
+
+    /// <summary>Output folder (results.db, summary.txt, artifacts/); null = results/NAME-TIMESTAMP under the repository.</summary>
+    public string? OutputDirectory { get; init; }
+    public bool Resume { get; init; }
+    public bool CapturePackets { get; init; }
+    public bool DryRun { get; init; }
+
+    /// <summary>The command line, stored in the database's meta table.</summary>
+    public string CommandLine { get; init; } = "";
+
+    /// <summary>
+    /// The default parallelism: page loads on these links wait on the emulated link far more than on the
+    /// CPU, so two worlds per core; the runner shows the CPU load so a user can see when it is too many.
+    /// </summary>
+    public static int DefaultParallel => Math.Clamp(Environment.ProcessorCount * 2, 1, 16);
+}
+
+/// <summary>
+/// Everything between "here is an experiment" and "here are its results": applies the overrides,
+/// expands the matrix, opens (or resumes) the results database, runs the trials with progress, and
+/// writes the summary. The three commands (reproduce, sweep, run) all come here.
+/// </summary>
+public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func<ITrialExecutor> executorFactory, TextWriter output)
+{
+    public const string DatabaseName = "results.db";
+    public const string SummaryName = "summary.txt";
+
+    public async Task<int> RunAsync(Experiment experiment, SessionOptions options, CancellationToken cancellationToken)
+    {
+        experiment = options.Overrides.ApplyTo(experiment);
+        var plan = ExperimentMatrix.Expand(experiment, allSites);
+        output.WriteLine($"experiment {experiment.Name}: {Describe(experiment, plan)}");
+        if (options.DryRun)
+        {
+            output.WriteLine(PlanTable(experiment, plan));
+            return 0;
+        }
+
+        var directory = ResolveOutputDirectory(experiment.Name, options);
+        var databasePath = Path.Combine(directory, DatabaseName);
+        if (File.Exists(databasePath) && !options.Resume)
+        {
+            throw new Commands.UsageException($"{databasePath} exists; add --resume to continue that run, or choose another --out");
+        }
+        if (!File.Exists(databasePath) && options.Resume && options.OutputDirectory is not null)
+        {
+            throw new Commands.UsageException($"--resume: {databasePath} does not exist; nothing to resume (drop --resume to start a new run)");
+        }
+        Directory.CreateDirectory(directory);
+        using var store = ResultsStore.OpenOrCreate(databasePath,
+            ExperimentInfo.StartingNow(experiment.Name, experiment.SourceText, LabVersion()));
+        if (store.ExperimentName != experiment.Name)
+        {
+            throw new Commands.UsageException($"{databasePath} holds experiment '{store.ExperimentName}', not '{experiment.Name}'; choose another --out");
+        }
+        store.SetMeta("command_line", options.CommandLine);
+        store.SetMeta("parallel", options.Parallel.ToString(CultureInfo.InvariantCulture));
+        output.WriteLine($"results: {databasePath}");
+
+        var executor = executorFactory();
+        var runnerOptions = new RunnerOptions
+        {
+            Parallel = options.Parallel,
+            TrialTimeout = experiment.TrialTimeout,
+            CapturePackets = options.CapturePackets,
+            ArtifactRoot = Path.Combine(directory, "artifacts"),
+        };
+        var progress = new ConsoleRunProgress();
+        var outcome = await progress.RunAsync(p => new TrialRunner(executor, store, runnerOptions, p).RunAsync(plan, cancellationToken));
+        if (progress.MeanCpuLoad is { } cpu) store.SetMeta("cpu_load_mean", cpu.ToString("0.###", CultureInfo.InvariantCulture));
+
+        var summary = SummaryTables.Render(store.ReadTrials());
+        await File.WriteAllTextAsync(Path.Combine(directory, SummaryName), summary, CancellationToken.None);
+        output.WriteLine();
+        output.WriteLine(summary);
+        var cpuText = progress.MeanCpuLoad is { } load ? $", mean CPU load {load * 100:0}%" : "";
+        output.WriteLine($"this session: {outcome.Ran} trials run ({outcome.Succeeded} ok, {outcome.Failed} failed), " +
+                         $"{outcome.SkippedAsDone} already done, in {ConsoleRunProgress.FormatDuration(outcome.Elapsed)}{cpuText}");
+        output.WriteLine($"results: {databasePath}  (./spdylab results info --results {databasePath})");
+        if (outcome.AbortReason is not null)
+        {
+            await Console.Error.WriteLineAsync(outcome.AbortReason);
+            return Commands.CommandActions.RuntimeError;
+        }
+        if (outcome.Interrupted)
+        {
+            await Console.Error.WriteLineAsync($"interrupted; continue with --resume --out {directory}");
+            return 130;
+        }
+        return outcome.Failed > 0 && outcome.Succeeded == 0 ? Commands.CommandActions.RuntimeError : 0;
+    }
+
+    /// <summary>--out, or the newest results/NAME-* when resuming, or a new results/NAME-TIMESTAMP.</summary>
+    public static string ResolveOutputDirectory(string experimentName, SessionOptions options)
+    {
+        if (options.OutputDirectory is not null) return Path.GetFullPath(options.OutputDirectory);
+        var root = Path.Combine(LabPaths.RepositoryRoot, "results");
+        if (options.Resume)
+        {
+            var latest = Directory.Exists(root)
+                ? Directory.GetDirectories(root, experimentName + "-*")
+                    .Where(d => File.Exists(Path.Combine(d, DatabaseName)))
+                    .OrderByDescending(d => d, StringComparer.Ordinal).FirstOrDefault()
+                : null;
+            return latest ?? throw new Commands.UsageException(
+                $"--resume: no earlier run of '{experimentName}' under {root}; give its folder with --out DIR");
+        }
+        return Path.Combine(root, $"{experimentName}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+    }
+
+    public static string Describe(Experiment experiment, IReadOnlyList<PlannedTrial> plan)
+    {
+        var sites = plan.Select(t => t.Site).Distinct().Count();
+        var configurations = plan.Select(t => t.Configuration.Key).Distinct().Count();
+        var conditions = plan.Select(t => (t.Design, t.Condition)).Distinct().Count();
+        var runs = plan.Count == 0 ? 0 : plan.Max(t => t.RunIndex) + 1;
+        return $"{plan.Count} trials ({experiment.Designs.Count} design block(s), {conditions} link conditions, " +
+               $"{configurations} configurations, {sites} sites, up to {runs} runs)";
+    }
+
+    /// <summary>Trials per design block and condition, for --dry-run.</summary>
+    public static string PlanTable(Experiment experiment, IReadOnlyList<PlannedTrial> plan)
+    {
+        var lines = new List<string>();
+        foreach (var group in plan.GroupBy(t => (t.BlockIndex, t.Design)).OrderBy(g => g.Key.BlockIndex))
+        {
+            var block = experiment.Designs[group.Key.BlockIndex];
+            var title = block.Title.Length > 0 ? $" ({block.Title})" : "";
+            lines.Add($"{group.Key.Design}{title}: {group.Count()} trials");
+            foreach (var condition in group.GroupBy(t => t.Condition.Describe())
+                .OrderBy(c => c.First().Condition.Link.Name, StringComparer.Ordinal).ThenBy(c => c.First().Condition.RttMs).ThenBy(c => c.First().Condition.Loss))
+            {
+                lines.Add($"  {condition.Key}: {condition.Count()} trials, " +
+                          $"{condition.Select(t => t.Site).Distinct().Count()} sites x {condition.Select(t => t.RunIndex).Distinct().Count()} runs x " +
+                          $"{condition.Select(t => t.Configuration.Key).Distinct().Count()} configurations");
+            }
+            lines.Add("  configurations: " + string.Join("; ", block.Configurations.Select(c => c.DisplayName)));
+        }
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    private static string LabVersion() =>
+        typeof(ExperimentSession).Assembly.GetName().Version?.ToString() ?? "unknown";
+}
