@@ -2,7 +2,8 @@
 // node-spdy (npm spdy 4.0.2) SERVER used as an independent SPDY peer by SpdyLab's interop tests.
 //
 //   node spdy-server.js [--port 0] [--host 127.0.0.1] [--plain] [--tls --key FILE --cert FILE]
-//                       [--protocols spdy/3.1,spdy/3,spdy/2] [--auto-spdy31] [--no-v2-fix] [--verbose]
+//                       [--protocols spdy/3.1,spdy/3,spdy/2] [--auto-spdy31] [--no-v2-fix]
+//                       [--no-push-fix] [--verbose]
 //
 // Prints one JSON line on stdout when listening: {"event":"listening","port":N,"tls":bool,...}.
 // Exits on SIGTERM/SIGINT, and when stdin is a pipe or socket that closes (so a parent that dies
@@ -22,6 +23,9 @@
 //     SPDY/2 too and waits for WINDOW_UPDATE frames a SPDY/2 peer never sends; a body > 64 KB
 //     stalls. Unless --no-v2-fix is given, the per-stream send window of SPDY/2 sessions is made
 //     effectively unlimited.
+//   - Pushed SYN_STREAMs go out without FLAG_UNIDIRECTIONAL (0x02), which SPDY/2 and /3 require
+//     (spdy3 §3.3.1 "MUST set"); a strict client resets them. Unless --no-push-fix is given, the
+//     flag is set on every outgoing SYN_STREAM with a non-zero Associated-To-Stream-ID.
 //   - In cleartext ("plain") mode the version comes from the first frame's version field, so
 //     spdy/3 and spdy/3.1 look the same (both are wire version 3). --auto-spdy31 makes the server
 //     switch to 3.1 on the client's first session-level WINDOW_UPDATE (it then also sends
@@ -52,6 +56,7 @@ function parseArgs (argv) {
     protocols: ['spdy/3.1', 'spdy/3', 'spdy/2'],
     autoSpdy31: false,
     v2Fix: true,
+    pushFix: true,
     verbose: false
   }
   for (let i = 0; i < argv.length; i++) {
@@ -70,6 +75,7 @@ function parseArgs (argv) {
       case '--protocols': o.protocols = next().split(',').map(s => s.trim()).filter(Boolean); break
       case '--auto-spdy31': o.autoSpdy31 = true; break
       case '--no-v2-fix': o.v2Fix = false; break
+      case '--no-push-fix': o.pushFix = false; break
       case '--verbose': o.verbose = true; break
       default: usage(`unknown argument '${a}'`)
     }
@@ -82,7 +88,7 @@ function parseArgs (argv) {
 function usage (msg) {
   process.stderr.write(`spdy-server: ${msg}\n` +
     'usage: spdy-server.js [--port N] [--host ADDR] [--plain] [--tls --key FILE --cert FILE] ' +
-    '[--protocols spdy/3.1,spdy/3,spdy/2] [--auto-spdy31] [--no-v2-fix] [--verbose]\n')
+    '[--protocols spdy/3.1,spdy/3,spdy/2] [--auto-spdy31] [--no-v2-fix] [--no-push-fix] [--verbose]\n')
   process.exit(2)
 }
 
@@ -113,6 +119,55 @@ function applyV2Fix (connection) {
     state.streamWindow.send.current = 0x7fffffff
     log('spdy/2 session: per-stream send window lifted (SPDY/2 has no flow control)')
   })
+}
+
+// The push fix: follows the outgoing byte stream frame by frame (8-byte header: control bit, type at
+// bytes 2-3, flags at byte 4, 24-bit length at 5-7; SYN_STREAM's Associated-To-Stream-ID at bytes 12-15)
+// and sets FLAG_UNIDIRECTIONAL on SYN_STREAMs that carry an associated stream id.
+function pushFlagPatcher () {
+  let pending = Buffer.alloc(0) // bytes of a frame start not yet decided on (fewer than 16)
+  let skip = 0 // payload bytes of the current frame still to pass through untouched
+  return function patch (chunk) {
+    const out = []
+    let data = pending.length ? Buffer.concat([pending, chunk]) : Buffer.from(chunk)
+    pending = Buffer.alloc(0)
+    while (data.length > 0) {
+      if (skip > 0) {
+        const n = Math.min(skip, data.length)
+        out.push(data.subarray(0, n))
+        data = data.subarray(n)
+        skip -= n
+        continue
+      }
+      if (data.length < 8) { pending = data; break }
+      const control = (data[0] & 0x80) !== 0
+      const type = data.readUInt16BE(2)
+      const length = data.readUIntBE(5, 3)
+      if (control && type === 1) {
+        if (data.length < 16) { pending = data; break }
+        const frameStart = Buffer.from(data.subarray(0, 16))
+        if ((frameStart.readUInt32BE(12) & 0x7fffffff) !== 0) frameStart[4] |= 0x02
+        out.push(frameStart)
+        data = data.subarray(16)
+        skip = length - 8
+      } else {
+        out.push(data.subarray(0, 8))
+        data = data.subarray(8)
+        skip = length
+      }
+    }
+    return out.length === 1 ? out[0] : Buffer.concat(out)
+  }
+}
+
+function applyPushFix (socket) {
+  const patch = pushFlagPatcher()
+  const write = socket.write
+  socket.write = function (chunk, encoding, callback) {
+    if (typeof encoding === 'function') { callback = encoding; encoding = undefined }
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk
+    return write.call(this, patch(bytes), callback)
+  }
 }
 
 function handler (req, res) {
@@ -199,14 +254,15 @@ if (opts.tls) {
 
 const server = spdy.createServer(serverOptions, handler)
 
-if (opts.v2Fix) {
+if (opts.v2Fix || opts.pushFix) {
   // spdy.Server creates its spdy-transport Connection inside _handleConnection; wrap the
-  // transport's factory so every connection gets the fix before its first frame is parsed.
+  // transport's factory so every connection gets the fixes before its first frame.
   const transport = require(path.join(__dirname, 'node_modules', 'spdy-transport'))
   const create = transport.connection.create
   transport.connection.create = function (socket, options) {
+    if (opts.pushFix) applyPushFix(socket)
     const connection = create.call(this, socket, options)
-    applyV2Fix(connection)
+    if (opts.v2Fix) applyV2Fix(connection)
     return connection
   }
 }

@@ -1,13 +1,382 @@
+using System.Diagnostics;
+using System.IO.Pipelines;
 using SpdyLab.Client.Transport;
+using SpdyLab.Protocol;
 
 namespace SpdyLab.Client.Spdy;
 
-/// <summary>TEMPORARY until the protocol engine lands: SPDY is not available yet.</summary>
-internal static class SpdyClientConnection
+/// <summary>
+/// The client role of one SPDY session (shaped after the .NET runtime's Http2Connection): owns the transport
+/// and the role-neutral <see cref="SpdySession"/>, opens one stream per request (priorities on SPDY/3's
+/// 0..7 scale, scaled to the version), sends request bodies, returns responses as their SYN_REPLY arrives,
+/// and keeps pushed streams in a push table. Many requests run concurrently on the one session. Engine
+/// exceptions become <see cref="SpdyClientException"/> here, at the API boundary.
+/// </summary>
+internal sealed class SpdyClientConnection : IClientConnection
 {
-    public static IClientConnection Start(TransportConnection transport, ClientProtocol protocol, Uri origin, ClientOptions options)
+    private static readonly TimeSpan GoAwayGrace = TimeSpan.FromSeconds(1);
+
+    private readonly TransportConnection _transport;
+    private readonly SpdySession _session;
+    private readonly Uri _origin;
+    private readonly ClientOptions _options;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly Task _run;
+    private readonly List<PushedResponse> _pushed = new();
+    private int _disposed;
+
+    private SpdyClientConnection(TransportConnection transport, ClientProtocol protocol, Uri origin, ClientOptions options)
     {
-        _ = transport.DisposeAsync();
-        throw new SpdyClientException(ClientErrorKind.Negotiation, $"{origin.Authority}: {protocol.AlpnId()} needs the SPDY session engine, which has not landed yet");
+        _transport = transport;
+        _origin = origin;
+        _options = options;
+        Protocol = protocol;
+        var trace = options.Trace;
+        _session = new SpdySession(
+            transport.AsDuplexPipe(),
+            new SpdySessionOptions
+            {
+                Version = ToVersion(protocol),
+                Role = SpdyRole.Client,
+                InitialWindowSize = options.InitialWindowSize,
+                SessionWindowSize = options.SessionWindowSize,
+                Trace = trace is null ? null : line => trace($"  {line}"),
+            },
+            OnPushAsync);
+        _run = RunAsync();
+    }
+
+    public ClientProtocol Protocol { get; }
+
+    public SpdySessionCounters Counters => _session.Counters;
+
+    public IReadOnlyList<PushedResponse> Pushed
+    {
+        get
+        {
+            lock (_pushed)
+            {
+                return _pushed.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Starts a SPDY session of <paramref name="protocol"/> on an established connection.</summary>
+    public static SpdyClientConnection Start(TransportConnection transport, ClientProtocol protocol, Uri origin, ClientOptions options)
+    {
+        options.Trace?.Invoke($"* SPDY session {protocol.AlpnId()} with {origin.Authority}");
+        return new SpdyClientConnection(transport, protocol, origin, options);
+    }
+
+    public async Task<ClientResponse> SendAsync(ClientRequest request, CancellationToken cancellationToken)
+    {
+        var profile = _session.Profile;
+        var extra = new List<KeyValuePair<string, string>>(request.Headers);
+        AddDefault(extra, "user-agent", "spdylab");
+        AddDefault(extra, "accept", "*/*");
+        if (request.Body is { } body && !extra.Any(h => h.Key.Equals("content-length", StringComparison.OrdinalIgnoreCase)))
+        {
+            extra.Add(new("content-length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        var head = new SpdyRequestHead(request.Method, request.Url.Scheme, request.Authority, request.Url.PathAndQuery);
+        var headers = profile.CreateRequestHeaders(head, extra);
+        var priority = profile.ScalePriority(request.Priority);
+        var clock = Stopwatch.StartNew();
+        SpdyStream stream;
+        try
+        {
+            stream = await _session.OpenStreamAsync(headers, priority, endStream: request.Body is null, cancellationToken);
+            if (request.Body is { } requestBody)
+            {
+                await stream.WriteDataAsync(requestBody, endStream: true, cancellationToken);
+            }
+
+            var responseHeaders = await stream.ResponseHeadersAsync.WaitAsync(cancellationToken);
+            var response = profile.ReadResponse(responseHeaders);
+            if (response is null)
+            {
+                // spdy3 §3.2.2: a reply without a valid status is a stream error (PROTOCOL_ERROR).
+                stream.Reset(RstStatus.ProtocolError);
+                throw new SpdyClientException(ClientErrorKind.Protocol, $"stream {stream.Id}: the reply has no valid {profile.StatusHeader} header ({responseHeaders})");
+            }
+
+            return new ClientResponse
+            {
+                Url = request.Url,
+                Status = response.Status,
+                Reason = response.Reason,
+                HttpVersion = response.Version,
+                Headers = WithoutSpecial(responseHeaders, profile),
+                Body = new SpdyResponseBodyStream(stream, this),
+                Protocol = Protocol,
+                StreamId = stream.Id,
+                TimeToHeaders = clock.Elapsed,
+            };
+        }
+        catch (Exception e) when (e is not SpdyClientException && Translate(e) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    /// <summary>Maps engine and transport failures to the one public exception, saying what happened.</summary>
+    internal SpdyClientException? Translate(Exception e) => e switch
+    {
+        SpdyStreamResetException reset => new SpdyClientException(ClientErrorKind.Stream, reset.ByPeer
+            ? $"the server reset stream {reset.StreamId} (RST_STREAM {ResetName(reset.Status)})"
+            : $"stream {reset.StreamId} was reset locally ({ResetName(reset.Status)}): {reset.Message}", e),
+        SpdySessionClosedException closed => new SpdyClientException(ClientErrorKind.Protocol, $"SPDY session with {_origin.Authority} ended: {Describe(closed)}", e),
+        SpdyProtocolException protocol => new SpdyClientException(ClientErrorKind.Protocol, $"SPDY protocol error with {_origin.Authority}: {protocol.Message}", e),
+        IOException io => new SpdyClientException(ClientErrorKind.Protocol, $"connection to {_origin.Authority} failed: {io.Message}", e),
+        InvalidOperationException invalid when _session.IsGoingAway => new SpdyClientException(ClientErrorKind.Protocol, $"SPDY session with {_origin.Authority} is going away: {invalid.Message}", e),
+        _ => null,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            // Graceful: GOAWAY, then give the peer a moment; the session ends when the connection closes.
+            using var grace = new CancellationTokenSource(GoAwayGrace);
+            await _session.GoAwayAsync(GoAwayStatus.Ok, grace.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException or ObjectDisposedException)
+        {
+        }
+
+        await _lifetime.CancelAsync();
+        try
+        {
+            await _run.WaitAsync(GoAwayGrace);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        await _session.DisposeAsync();
+        await _transport.DisposeAsync();
+        _lifetime.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            await _session.RunAsync(_lifetime.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // The session's streams see the failure through their own exceptions.
+        }
+
+        if (_session.CloseReason is { } reason && Volatile.Read(ref _disposed) == 0)
+        {
+            _options.Trace?.Invoke($"* session ended: {reason.Message}");
+        }
+    }
+
+    /// <summary>A pushed stream (spdy3 §3.3.2): record it, buffer its body, complete its entry at FIN or reset.</summary>
+    private async Task OnPushAsync(SpdyStream stream)
+    {
+        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var profile = _session.Profile;
+        var target = profile.ReadRequest(stream.Headers);
+        var url = PushedUrl(target);
+        var pushed = new PushedResponse
+        {
+            Url = url ?? new Uri(_origin, "/"),
+            StreamId = stream.Id,
+            AssociatedStreamId = stream.AssociatedStreamId,
+            Completion = completion.Task,
+        };
+        lock (_pushed)
+        {
+            _pushed.Add(pushed);
+        }
+
+        try
+        {
+            if (url is null)
+            {
+                // spdy3 §3.3.2: a push without :host, :scheme and :path is answered with RST_STREAM.
+                stream.Reset(RstStatus.ProtocolError);
+                pushed.Error = $"pushed stream {stream.Id} names no URL ({stream.Headers})";
+                return;
+            }
+
+            using var body = new MemoryStream();
+            while (true)
+            {
+                var result = await stream.Input.ReadAsync(_lifetime.Token);
+                foreach (var segment in result.Buffer)
+                {
+                    body.Write(segment.Span);
+                }
+
+                stream.Input.AdvanceTo(result.Buffer.End);
+                if (body.Length > _options.MaxPushedBodyBytes)
+                {
+                    stream.Reset(RstStatus.Cancel);
+                    pushed.Error = $"pushed body larger than {_options.MaxPushedBodyBytes} bytes; cancelled";
+                    break;
+                }
+
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            await stream.Input.CompleteAsync();
+            pushed.Body = body.ToArray();
+            var all = stream.Headers.Clone();
+            if (stream.Trailers is { } later)
+            {
+                foreach (var (name, value) in later)
+                {
+                    all.Add(name, value);
+                }
+            }
+
+            pushed.Status = profile.ReadResponse(all)?.Status ?? 0;
+            pushed.Headers = WithoutSpecial(all, profile);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            pushed.Error = Translate(e)?.Message ?? e.Message;
+        }
+        finally
+        {
+            completion.TrySetResult();
+        }
+    }
+
+    private Uri? PushedUrl(SpdyRequestHead target)
+    {
+        if (target.Path is null)
+        {
+            return null;
+        }
+
+        var scheme = target.Scheme ?? _origin.Scheme;
+        var host = target.Host ?? _origin.Authority;
+        return Uri.TryCreate($"{scheme}://{host}{(target.Path.StartsWith('/') ? string.Empty : "/")}{target.Path}", UriKind.Absolute, out var url) ? url : null;
+    }
+
+    private static SpdyVersion ToVersion(ClientProtocol protocol) => protocol switch
+    {
+        ClientProtocol.Spdy31 => SpdyVersion.Spdy31,
+        ClientProtocol.Spdy3 => SpdyVersion.Spdy3,
+        ClientProtocol.Spdy2 => SpdyVersion.Spdy2,
+        _ => throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "not a SPDY version"),
+    };
+
+    private static void AddDefault(List<KeyValuePair<string, string>> headers, string name, string value)
+    {
+        if (!headers.Any(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)))
+        {
+            headers.Add(new(name, value));
+        }
+    }
+
+    /// <summary>Response headers without the ones carrying the status line (v2 status/version, v3 :names).</summary>
+    private static List<KeyValuePair<string, string>> WithoutSpecial(HeaderList headers, SpdyProtocolProfile profile) =>
+        headers.Where(h => !h.Key.StartsWith(':') && h.Key != profile.StatusHeader && h.Key != profile.VersionHeader).ToList();
+
+    private static string ResetName(RstStatus status) => status switch
+    {
+        RstStatus.ProtocolError => "PROTOCOL_ERROR",
+        RstStatus.InvalidStream => "INVALID_STREAM",
+        RstStatus.RefusedStream => "REFUSED_STREAM",
+        RstStatus.UnsupportedVersion => "UNSUPPORTED_VERSION",
+        RstStatus.Cancel => "CANCEL",
+        RstStatus.InternalError => "INTERNAL_ERROR",
+        RstStatus.FlowControlError => "FLOW_CONTROL_ERROR",
+        RstStatus.StreamInUse => "STREAM_IN_USE",
+        RstStatus.StreamAlreadyClosed => "STREAM_ALREADY_CLOSED",
+        RstStatus.InvalidCredentials => "INVALID_CREDENTIALS",
+        RstStatus.FrameTooLarge => "FRAME_TOO_LARGE",
+        _ => $"status {(uint)status}",
+    };
+
+    private static string Describe(Exception e)
+    {
+        var message = e.Message;
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (!message.Contains(inner.Message, StringComparison.Ordinal))
+            {
+                message += $": {inner.Message}";
+            }
+        }
+
+        return message;
+    }
+
+    /// <summary>A response body over the stream's input pipe. Disposing before the end cancels the stream
+    /// (RST_STREAM CANCEL), so an abandoned download does not keep the peer sending.</summary>
+    private sealed class SpdyResponseBodyStream(SpdyStream stream, SpdyClientConnection connection) : Stream
+    {
+        private readonly Stream _inner = stream.Input.AsStream(leaveOpen: true);
+        private bool _ended;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var read = await _inner.ReadAsync(buffer, cancellationToken);
+                _ended |= read == 0 && buffer.Length > 0;
+                return read;
+            }
+            catch (Exception e) when (e is not SpdyClientException && connection.Translate(e) is { } translated)
+            {
+                throw translated;
+            }
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                if (!_ended && !stream.IsClosed)
+                {
+                    stream.Reset(RstStatus.Cancel);
+                }
+
+                stream.Input.Complete();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 }

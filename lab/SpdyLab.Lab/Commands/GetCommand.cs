@@ -32,13 +32,14 @@ public static class GetCommand
         var json = new Option<bool>("--json") { Description = "one JSON line per URL (status, headers, length, sha256, protocol, timings, pushed); no bodies on stdout" };
         var fail = new Option<bool>("--fail", "-f") { Description = $"exit {HttpFailure} when a response has status >= 400" };
         var method = new Option<string?>("--request", "-X") { Description = "request method (default GET, or POST with --data)" };
-        var data = new Option<string?>("--data", "-d") { Description = "request body: text, or @FILE for a file's bytes" };
+        var data = new Option<string?>("--data", "-d") { Description = "request body text (sent as is)" };
+        var dataFile = new Option<string?>("--data-file") { Description = "request body: the bytes of FILE (curl's -d @FILE; '@' is taken by response files here)" };
         var priority = new Option<int>("--priority") { Description = "SPDY priority 0 (highest) to 7 (lowest) for every request", DefaultValueFactory = _ => 3 };
         var timeout = new Option<double>("--timeout") { Description = "seconds allowed for the whole transfer", DefaultValueFactory = _ => 30 };
 
         var command = new Command("get", "Fetch URLs over SPDY/3.1, SPDY/3, SPDY/2, h2 or HTTP/1.1, concurrently over one session (a curl for SPDY)");
         command.Arguments.Add(urls);
-        foreach (var option in new Option[] { protocol, resolve, insecure, caCert, output, outputDir, include, verbose, header, json, fail, method, data, priority, timeout })
+        foreach (var option in new Option[] { protocol, resolve, insecure, caCert, output, outputDir, include, verbose, header, json, fail, method, data, dataFile, priority, timeout })
         {
             command.Options.Add(option);
         }
@@ -59,7 +60,7 @@ public static class GetCommand
                 Headers = ParseHeaders(parseResult.GetValue(header) ?? []),
                 Json = parseResult.GetValue(json),
                 Fail = parseResult.GetValue(fail),
-                Body = ParseData(parseResult.GetValue(data)),
+                Body = ParseData(parseResult.GetValue(data), parseResult.GetValue(dataFile)),
                 Priority = parseResult.GetValue(priority),
                 Timeout = TimeSpan.FromSeconds(parseResult.GetValue(timeout)),
             };
@@ -232,7 +233,8 @@ public static class GetCommand
             {
                 Method = settings.Method,
                 Headers = settings.Headers,
-                Body = settings.Body,
+                // Careful: a null byte[] (or a bare null here) converts to an EMPTY ReadOnlyMemory, i.e. a body.
+                Body = settings.Body is { } body ? new ReadOnlyMemory<byte>(body) : (ReadOnlyMemory<byte>?)null,
                 Priority = settings.Priority,
             };
             var response = await connection.SendAsync(request, cancellationToken);
@@ -510,26 +512,30 @@ public static class GetCommand
         return result;
     }
 
-    private static byte[]? ParseData(string? data)
+    private static byte[]? ParseData(string? data, string? file)
     {
-        if (data is null)
+        if (data is not null && file is not null)
         {
-            return null;
+            throw new UsageException("--data and --data-file: give one of them");
         }
 
-        if (!data.StartsWith('@'))
+        if (data is not null)
         {
             return Encoding.UTF8.GetBytes(data);
         }
 
-        var file = data[1..];
+        if (file is null)
+        {
+            return null;
+        }
+
         try
         {
             return File.ReadAllBytes(file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UsageException($"--data @{file}: cannot read the file: {e.Message}");
+            throw new UsageException($"--data-file {file}: cannot read the file: {e.Message}");
         }
     }
 

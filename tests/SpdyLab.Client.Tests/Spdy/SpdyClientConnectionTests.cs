@@ -1,0 +1,213 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using SpdyLab.Client.Tests.Support;
+using SpdyLab.Protocol;
+using SpdyLab.Protocol.Framing;
+
+namespace SpdyLab.Client.Tests.Spdy;
+
+/// <summary>The SPDY client role against a scripted loopback server, for each version.</summary>
+[TestFixture(ClientProtocol.Spdy31)]
+[TestFixture(ClientProtocol.Spdy3)]
+[TestFixture(ClientProtocol.Spdy2)]
+[CancelAfter(20_000)]
+public sealed class SpdyClientConnectionTests(ClientProtocol protocol)
+{
+    private ScriptedSpdyServer _server = null!;
+
+    private SpdyProtocolProfile Profile => SpdyProtocolProfile.ForAlpn(protocol.AlpnId())!;
+
+    [SetUp]
+    public void StartServer() => _server = new ScriptedSpdyServer(Profile);
+
+    [TearDown]
+    public async Task StopServer() => await _server.DisposeAsync();
+
+    private Task<IClientConnection> ConnectAsync() =>
+        ClientConnector.ConnectAsync(_server.Origin, new ClientOptions { Protocol = protocol }, CancellationToken.None);
+
+    private static async Task<byte[]> ReadAllAsync(ClientResponse response)
+    {
+        using var memory = new MemoryStream();
+        await response.Body.CopyToAsync(memory);
+        return memory.ToArray();
+    }
+
+    [Test]
+    public async Task SendAsync_Get_SendsVersionsRequestHeadersAndReturnsResponse()
+    {
+        await using var connection = await ConnectAsync();
+
+        await using var response = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/bytes/1000")) { Headers = [new("X-Test", "yes")] }, CancellationToken.None);
+        var body = await ReadAllAsync(response);
+
+        Assert.That(connection.Protocol, Is.EqualTo(protocol));
+        Assert.That(response.Status, Is.EqualTo(200));
+        Assert.That(response.GetHeader("content-type"), Is.EqualTo("application/octet-stream"));
+        Assert.That(response.Headers.Select(h => h.Key), Has.None.StartsWith(":").And.None.EqualTo("status"));
+        Assert.That(body, Is.EqualTo(ScriptedSpdyServer.Bytes(1000)));
+        var request = _server.Requests.Single();
+        var head = Profile.ReadRequest(request.Headers);
+        Assert.That((head.Method, head.Path, head.Scheme, head.Host), Is.EqualTo(("GET", "/bytes/1000", "http", $"127.0.0.1:{_server.Port}")));
+        Assert.That(request.Headers.Get("x-test"), Is.EqualTo("yes"));
+        Assert.That(request.IsFin, Is.True, "a GET without body is sent with FIN on its SYN_STREAM");
+        Assert.That(request.Id, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task SendAsync_SixtyConcurrentRequests_OneConnectionOddIncreasingStreamIds()
+    {
+        await using var connection = await ConnectAsync();
+
+        var tasks = Enumerable.Range(1, 60).Select(async i =>
+        {
+            await using var response = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, $"/bytes/{i * 100}")), CancellationToken.None);
+            return (i, Body: await ReadAllAsync(response));
+        });
+        var results = await Task.WhenAll(tasks);
+
+        Assert.That(results.All(r => r.Body.AsSpan().SequenceEqual(ScriptedSpdyServer.Bytes(r.i * 100))), Is.True);
+        Assert.That(_server.Connections, Is.EqualTo(1));
+        Assert.That(_server.Requests.Select(r => r.Id), Is.EqualTo(Enumerable.Range(0, 60).Select(i => 1 + (2 * i))));
+    }
+
+    [TestCase(0)]
+    [TestCase(7)]
+    public async Task SendAsync_Priority_IsScaledToTheVersionsRange(int priority)
+    {
+        await using var connection = await ConnectAsync();
+
+        await using var response = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/bytes/1")) { Priority = priority }, CancellationToken.None);
+
+        Assert.That(_server.Requests.Single().Priority, Is.EqualTo(priority == 0 ? 0 : Profile.LowestPriority));
+    }
+
+    [Test]
+    public async Task SendAsync_PostWithBody_SendsContentLengthAndDataWithFin()
+    {
+        var payload = RandomNumberGenerator.GetBytes(20_000);
+        await using var connection = await ConnectAsync();
+        _server.OnRequest = async (session, request) =>
+        {
+            // Answer once the whole body arrived (the last DATA frame of this stream has FIN).
+            for (var i = 0; i < 200 && !_server.Received.OfType<DataFrame>().Any(d => d.Id == request.Id && d.IsFin); i++)
+            {
+                await Task.Delay(10);
+            }
+
+            await session.ReplyAsync(request.Id, 201, [], "ok"u8.ToArray());
+        };
+
+        await using var response = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/upload")) { Method = "POST", Body = payload }, CancellationToken.None);
+
+        Assert.That(response.Status, Is.EqualTo(201));
+        var request = _server.Requests.Single();
+        Assert.That(request.IsFin, Is.False);
+        Assert.That(request.Headers.Get("content-length"), Is.EqualTo("20000"));
+        var data = _server.Received.OfType<DataFrame>().Where(d => d.Id == request.Id).ToList();
+        Assert.That(data.SelectMany(d => d.Data.ToArray()).ToArray(), Is.EqualTo(payload));
+        Assert.That(data[^1].IsFin, Is.True);
+    }
+
+    [Test]
+    public async Task Pushed_ServerPushesAResource_ItIsInThePushTableWithUrlStatusAndBody()
+    {
+        var css = "body { color: red }"u8.ToArray();
+        _server.OnRequest = async (session, request) =>
+        {
+            await session.PushAsync(request.Id, 2, "/style.css", css, host: $"127.0.0.1:{_server.Port}");
+            await session.ReplyAsync(request.Id, 200, [], "<html>"u8.ToArray());
+        };
+        await using var connection = await ConnectAsync();
+
+        await using (var response = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/")), CancellationToken.None))
+        {
+            await ReadAllAsync(response);
+        }
+
+        var pushed = connection.Pushed.Single();
+        await pushed.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.That(pushed.Url, Is.EqualTo(new Uri(_server.Origin, "/style.css")));
+        Assert.That((pushed.StreamId, pushed.AssociatedStreamId, pushed.Status), Is.EqualTo((2, 1, 200)));
+        Assert.That(pushed.Body, Is.EqualTo(css));
+        Assert.That(pushed.Error, Is.Null);
+        Assert.That(pushed.Headers.Any(h => h.Key == "content-type" && h.Value == "text/css"), Is.True);
+    }
+
+    [Test]
+    public async Task SendAsync_ServerResetsStream_ThrowsStreamErrorNamingTheStatus()
+    {
+        _server.OnRequest = (session, request) => session.ResetAsync(request.Id, RstStatus.RefusedStream);
+        await using var connection = await ConnectAsync();
+
+        var error = await Assert.ThrowsAsync<SpdyClientException>(() => connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/")), CancellationToken.None));
+
+        Assert.That(error!.Kind, Is.EqualTo(ClientErrorKind.Stream));
+        Assert.That(error.Message, Does.Contain("REFUSED_STREAM"));
+    }
+
+    [Test]
+    public async Task SendAsync_ResetOneOfTwoStreams_TheOtherCompletes()
+    {
+        _server.OnRequest = (session, request) => request.Id == 1
+            ? session.ResetAsync(request.Id, RstStatus.InternalError)
+            : ScriptedSpdyServer.DefaultResponseAsync(session, request);
+        await using var connection = await ConnectAsync();
+
+        var first = connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/bytes/10")), CancellationToken.None);
+        await Task.Delay(50); // stream 1 is opened first
+        var second = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/bytes/10")), CancellationToken.None);
+
+        await Assert.ThrowsAsync<SpdyClientException>(() => first);
+        Assert.That(await ReadAllAsync(second), Has.Length.EqualTo(10));
+        await second.DisposeAsync();
+    }
+
+    [Test]
+    public async Task SendAsync_ConnectionDropsMidRequest_ThrowsProtocolErrorSayingSessionEnded()
+    {
+        _server.OnRequest = (session, _) =>
+        {
+            session.Abort();
+            return Task.CompletedTask;
+        };
+        await using var connection = await ConnectAsync();
+
+        var error = await Assert.ThrowsAsync<SpdyClientException>(() => connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/")), CancellationToken.None));
+
+        Assert.That(error!.Kind, Is.EqualTo(ClientErrorKind.Protocol));
+        Assert.That(error.Message, Does.Contain("session"));
+    }
+
+    [Test]
+    public async Task SendAsync_ServerSendsGarbage_ThrowsProtocolError()
+    {
+        // A control frame of an unknown version 9 with a bogus length: the session cannot go on.
+        _server.OnRequest = (session, _) => session.RawAsync([0x80, 0x09, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0xFF, 0xFF]);
+        await using var connection = await ConnectAsync();
+
+        var error = await Assert.ThrowsAsync<SpdyClientException>(() => connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/")), CancellationToken.None));
+
+        Assert.That(error!.Kind, Is.EqualTo(ClientErrorKind.Protocol).Or.EqualTo(ClientErrorKind.Stream));
+    }
+
+    [Test]
+    public async Task Dispose_BodyNotRead_CancelsTheStream()
+    {
+        _server.OnRequest = (session, request) => session.ReplyAsync(request.Id, 200, [], ScriptedSpdyServer.Bytes(30_000));
+        await using var connection = await ConnectAsync();
+
+        var response = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/big")), CancellationToken.None);
+        await response.DisposeAsync();
+        await connection.DisposeAsync();
+        for (var i = 0; i < 100 && !_server.Received.OfType<GoAwayFrame>().Any(); i++)
+        {
+            await Task.Delay(20); // the server reads what the client sent last asynchronously
+        }
+
+        // Either the body had fully arrived (nothing to cancel) or the client sent RST_STREAM CANCEL; never an error status.
+        var resets = _server.Received.OfType<RstStreamFrame>().ToList();
+        Assert.That(resets.All(r => r.Id == 1 && r.Status == RstStatus.Cancel), Is.True, string.Join(", ", resets));
+        Assert.That(_server.Received.OfType<GoAwayFrame>().Count(), Is.EqualTo(1), "disposing sends one GOAWAY");
+    }
+}
