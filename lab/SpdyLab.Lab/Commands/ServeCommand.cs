@@ -49,6 +49,11 @@ public static class ServeCommand
             Description = "PATH=URL[,URL...]: responses to PATH carry X-Associated-Content, so SPDY pushes those URLs (repeatable)",
             AllowMultipleArgumentsPerToken = false,
         };
+        var plainV3 = new Option<string>("--plain-v3")
+        {
+            Description = "what a cleartext SPDY connection with wire version 3 speaks (the wire cannot tell): spdy/3.1 or spdy/3",
+            DefaultValueFactory = _ => "spdy/3.1",
+        };
         var shutdown = new Option<double>("--shutdown-timeout")
         {
             Description = "seconds in-flight streams get to finish after SIGINT/SIGTERM (GOAWAY is sent first)",
@@ -61,7 +66,7 @@ public static class ServeCommand
         };
 
         var command = new Command("serve", "Serve a folder of static files over SPDY/2, SPDY/3, SPDY/3.1, HTTP/2 and HTTP/1.1 (Kestrel).");
-        foreach (var option in new Option[] { root, tls, plain, certDir, hosts, push, shutdown, logLevel })
+        foreach (var option in new Option[] { root, tls, plain, plainV3, certDir, hosts, push, shutdown, logLevel })
         {
             command.Options.Add(option);
         }
@@ -77,6 +82,12 @@ public static class ServeCommand
                 Hosts = [.. parseResult.GetValue(hosts) ?? []],
                 Pushes = ParsePushes(parseResult.GetValue(push) ?? []),
                 ShutdownTimeout = TimeSpan.FromSeconds(parseResult.GetValue(shutdown)),
+                CleartextVersion3 = parseResult.GetValue(plainV3) switch
+                {
+                    "spdy/3.1" => SpdyWireVersion.Spdy31,
+                    "spdy/3" => SpdyWireVersion.Spdy3,
+                    var other => throw new UsageException($"--plain-v3: '{other}' is not a SPDY version with wire version 3; accepted: spdy/3.1, spdy/3"),
+                },
                 LogLevel = ParseLogLevel(parseResult.GetValue(logLevel)!),
             };
             if (!Directory.Exists(settings.Root))
@@ -89,7 +100,17 @@ public static class ServeCommand
                 settings.Plain.Add(new IPEndPoint(IPAddress.Loopback, 8080));
             }
 
-            await using var server = await StartAsync(settings, cancellationToken);
+            RunningServer server;
+            try
+            {
+                server = await StartAsync(settings, cancellationToken);
+            }
+            catch (IOException e)
+            {
+                await Console.Error.WriteLineAsync($"spdylab serve: {e.Message}");
+                return CommandActions.RuntimeError;
+            }
+            await using var running = server;
             foreach (var line in server.Describe())
             {
                 Console.WriteLine(line);
@@ -134,8 +155,14 @@ public static class ServeCommand
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         builder.Logging.SetMinimumLevel(settings.LogLevel);
         builder.Logging.AddFilter("Microsoft", settings.LogLevel < LogLevel.Warning && settings.LogLevel > LogLevel.Debug ? LogLevel.Warning : settings.LogLevel);
+        // A failed start (port in use) is reported as one line by the command, not as a logged stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
-        builder.WebHost.ListenSpdy(settings.Tls, settings.Plain, certificate, chain, spdy => spdy.ShutdownTimeout = settings.ShutdownTimeout);
+        builder.WebHost.ListenSpdy(settings.Tls, settings.Plain, certificate, chain, spdy =>
+        {
+            spdy.ShutdownTimeout = settings.ShutdownTimeout;
+            spdy.CleartextVersion3 = settings.CleartextVersion3;
+        });
 
         var app = builder.Build();
         var files = new PhysicalFileProvider(root);
@@ -218,6 +245,7 @@ public static class ServeCommand
         public List<string> Hosts { get; init; } = [];
         public Dictionary<string, List<string>> Pushes { get; init; } = [];
         public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(1.5);
+        public SpdyWireVersion CleartextVersion3 { get; init; } = SpdyWireVersion.Spdy31;
         public LogLevel LogLevel { get; init; } = LogLevel.Information;
     }
 
@@ -244,7 +272,7 @@ public static class ServeCommand
             }
             foreach (var uri in PlainUris)
             {
-                yield return $"plain: {uri.GetLeftPart(UriPartial.Authority)}  (SPDY/2, SPDY/3.1 by first frame; HTTP/1.1)";
+                yield return $"plain: {uri.GetLeftPart(UriPartial.Authority)}  (SPDY/2, {SpdyServerOptions.AlpnId(settings.CleartextVersion3)} by first frame; HTTP/1.1)";
             }
             if (authority is not null && certificate is not null)
             {

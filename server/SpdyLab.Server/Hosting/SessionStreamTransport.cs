@@ -34,6 +34,9 @@ internal sealed class SessionStreamTransport(SpdySession session, SpdyStream str
         // SPDY/3 §3.3.1: unidirectional SYN_STREAM with Associated-To-Stream-ID, :scheme/:host/:path (v2: url),
         // and the response head (status, version, headers) in the same block.
         var list = session.Profile.CreatePushHeaders(target.Scheme, target.Host, target.PathAndQuery, status, headers);
+        // The pushed GET's method too: not required by the spec, but node-spdy (spdy-transport) rejects a
+        // SYN_STREAM without it ("Missing :method"), and it names what the pushed response answers.
+        list.Set(session.Profile.MethodHeader, "GET");
         var priority = target.Priority is { } p ? session.Profile.ScalePriority(p) : stream.Priority;
         SpdyStream pushed;
         try
