@@ -7,7 +7,8 @@ namespace SpdyLab.Lab.Runner;
 /// <param name="ArtifactDirectory">Folder for this trial's artifacts (pcap, HAR); the executor creates it if it writes any.</param>
 /// <param name="CapturePackets">Keep a pcap of the trial.</param>
 /// <param name="Parallel">Worlds running at the same time as this one, itself included.</param>
-public sealed record TrialContext(string ArtifactDirectory, bool CapturePackets, int Parallel);
+/// <param name="TrialTimeout">When the runner gives up on the trial (the token fires then).</param>
+public sealed record TrialContext(string ArtifactDirectory, bool CapturePackets, int Parallel, TimeSpan TrialTimeout);
 
 /// <summary>
 /// Runs one page load. The real one builds a World (emulator), starts the replay server in its server

@@ -96,7 +96,7 @@ public sealed class TrialRunner(ITrialExecutor executor, ResultsStore store, Run
             record.StartedAt = DateTimeOffset.UtcNow;
             progress.TrialStarted(trial);
             var directory = Path.Combine(options.ArtifactRoot, ArtifactName(trial));
-            var context = new TrialContext(directory, options.CapturePackets, parallel);
+            var context = new TrialContext(directory, options.CapturePackets, parallel, options.TrialTimeout);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.TrialTimeout);
             try

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SpdyLab.Emulator.Worlds;
+using SpdyLab.Server.Hosting;
+using SpdyLab.Sites.Replay;
+using SpdyLab.Sites.Snapshots;
+
+namespace SpdyLab.Lab.Runner;
+
+/// <summary>
+/// The replay server of one trial, in-process: Kestrel with SPDY (server library) and the snapshot replay
+/// middleware (sites library), listening on addresses that exist only in the world's server namespace.
+/// The listening sockets are created on a thread inside that namespace and handed to Kestrel by file
+/// descriptor (ListenHandle); connections accepted on them belong to the namespace too, so the server
+/// runs on ordinary thread-pool threads while its traffic crosses the emulated link.
+/// </summary>
+public sealed class ReplayServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private ReplayServer(WebApplication app) => this.app = app;
+
+    /// <param name="endpoints">Where to listen (addresses of the world's server side).</param>
+    /// <param name="certificate">Server certificate for TLS listeners, or null for cleartext (SPDY and HTTP/1.1 share the port).</param>
+    public static async Task<ReplayServer> StartAsync(World world, IReadOnlyList<IPEndPoint> endpoints, SnapshotReplayOptions replay,
+        X509Certificate2? certificate, X509Certificate2Collection? chain, CancellationToken cancellationToken)
+    {
+        var handles = world.RunInServerNamespace(() => endpoints.Select(OpenListener).ToList());
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseSpdy(spdy => spdy.ShutdownTimeout = TimeSpan.FromMilliseconds(200));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            foreach (var handle in handles)
+            {
+                kestrel.ListenHandle(handle, listen =>
+                {
+                    if (certificate is not null) listen.UseSpdyTls(certificate, chain);
+                    else listen.UseSpdyCleartext();
+                });
+            }
+        });
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
+        var app = builder.Build();
+        app.UseSnapshotReplay(replay);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+        return new ReplayServer(app);
+    }
+
+    /// <summary>Creates a bound, listening TCP socket (on the calling thread's namespace) and gives up its descriptor.</summary>
+    private static ulong OpenListener(IPEndPoint endpoint)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(endpoint);
+            socket.Listen(512);
+            var fd = (ulong)socket.SafeHandle.DangerousGetHandle();
+            // Kestrel owns the descriptor from now on (it wraps it in a handle that closes it); this
+            // Socket must never close it.
+            socket.SafeHandle.SetHandleAsInvalid();
+            return fd;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await app.StopAsync(stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The world's teardown closes whatever is left.
+        }
+        await app.DisposeAsync();
+    }
+}

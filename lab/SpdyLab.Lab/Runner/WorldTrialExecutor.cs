@@ -1,0 +1,265 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using SpdyLab.Emulator.Interop;
+using SpdyLab.Emulator.Link;
+using SpdyLab.Emulator.Worlds;
+using SpdyLab.Lab.Experiments;
+using SpdyLab.Results;
+using SpdyLab.Server.Certificates;
+using SpdyLab.Sites.Replay;
+using SpdyLab.Sites.Snapshots;
+
+namespace SpdyLab.Lab.Runner;
+
+/// <summary>
+/// The real trial (DESIGN.md §1): a World with the trial's link and seed, the replay server inside its
+/// server namespace (one address per origin host for multi-domain, one address for single-domain), the
+/// built-in client (`spdylab load --json`) as a child process inside its client namespace, then the
+/// client's metrics and the link's counters into the record, and the world torn down.
+/// The client runs as a process so every socket it opens is in the client namespace by construction.
+/// </summary>
+public sealed class WorldTrialExecutor : ITrialExecutor
+{
+    private const int PlainPort = 80, TlsPort = 443;
+
+    private readonly ConcurrentDictionary<string, Lazy<Snapshot>> snapshots = new(StringComparer.Ordinal);
+    private readonly Lazy<LabCertificateAuthority> authority =
+        new(() => LabCertificateAuthority.OpenOrCreate(Path.Combine(LabPaths.Home, "ca")));
+    private readonly ConcurrentDictionary<string, X509Certificate2> certificates = new(StringComparer.Ordinal);
+
+    public void CheckReady(IReadOnlyList<PlannedTrial> trials)
+    {
+        if (Privileges.WhyWorldsCannotBeBuilt() is { } problem) throw new InvalidOperationException(problem);
+        if (!Commands.CommandCatalog.All().Any(c => c.Name == "load"))
+            throw new InvalidOperationException("the built-in client (spdylab load) is not in this build yet; trials cannot run");
+        if (trials.Any(t => t.Client != Clients.Builtin))
+            throw new InvalidOperationException("client: chromium is not supported by the runner yet; use client: builtin");
+        var missing = trials.Select(t => t.Site).Distinct().Where(s => SiteSource.Find(s) is null).ToList();
+        if (missing.Count > 0)
+            throw new InvalidOperationException(
+                $"no snapshot for site(s) {string.Join(", ", missing)} (looked in {SiteSource.UserDirectory} and {SiteSource.CorpusDirectory}); known: {string.Join(", ", SiteSource.List())}");
+        foreach (var site in trials.Select(t => t.Site).Distinct()) SnapshotOf(site);
+        World.ReapStaleWorlds();
+    }
+
+    public async Task RunAsync(PlannedTrial trial, TrialRecord record, TrialContext context, CancellationToken cancellationToken)
+    {
+        var snapshot = SnapshotOf(trial.Site);
+        var configuration = trial.Configuration;
+        bool tls = configuration.Transport == Transports.Tls;
+        bool single = configuration.DomainMode == DomainModes.Single;
+        var hosts = snapshot.Exchanges.Select(e => e.Host).Where(h => h.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var documentHost = snapshot.PageExchange?.Host ?? hosts.FirstOrDefault() ?? "";
+
+        var linkSpec = trial.Condition.ToLinkOptions(trial.Seed).ToSpec();
+        using var world = World.Create(new WorldOptions
+        {
+            Link = linkSpec,
+            HostSide = HostSide.ServerNamespace,
+            PcapDirectory = context.CapturePackets ? context.ArtifactDirectory : null,
+        });
+
+        int port = tls ? TlsPort : PlainPort;
+        var hostEndpoints = new Dictionary<string, IPEndPoint>(StringComparer.OrdinalIgnoreCase);
+        if (single)
+        {
+            foreach (var host in hosts) hostEndpoints[host] = new IPEndPoint(world.HostAddress, port);
+        }
+        else
+        {
+            foreach (var host in hosts) hostEndpoints[host] = new IPEndPoint(world.AddHostAddress(), port);
+        }
+        var listen = hostEndpoints.Values.Distinct().ToList();
+        if (listen.Count == 0) listen.Add(new IPEndPoint(world.HostAddress, port));
+
+        var replay = new SnapshotReplayOptions
+        {
+            Snapshot = snapshot,
+            Mode = configuration.Feature switch
+            {
+                Features.Push => ReplayMode.Push,
+                Features.Hint => ReplayMode.Hint,
+                _ => ReplayMode.Plain,
+            },
+            // Multi-domain: only the document's own host may be pushed or hinted (one origin per session).
+            IsServedHere = single ? null : host => string.Equals(host, documentHost, StringComparison.OrdinalIgnoreCase),
+        };
+        var certificate = tls ? CertificateFor(trial.Site, hosts) : null;
+        await using var server = await ReplayServer.StartAsync(world, listen, replay, certificate,
+            tls ? [authority.Value.Root] : null, cancellationToken);
+
+        // Where the client finds each host: a temporary file named after the world, gone with the trial.
+        var hostsFile = Path.Combine(Path.GetTempPath(), $"spdylab-{world.Name}-hosts.txt");
+        await File.WriteAllLinesAsync(hostsFile, hostEndpoints.Select(h => $"{h.Key} {h.Value}"), cancellationToken);
+        try
+        {
+            await LoadAsync(trial, record, context, world, hostsFile, tls, single, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(hostsFile);
+        }
+    }
+
+    private static async Task LoadAsync(PlannedTrial trial, TrialRecord record, TrialContext context, World world, string hostsFile,
+        bool tls, bool single, CancellationToken cancellationToken)
+    {
+        var configuration = trial.Configuration;
+        // The client gives up a little before the runner does, so a slow load still reports what it measured.
+        var clientTimeout = Math.Max(5, (int)context.TrialTimeout.TotalSeconds - 5);
+
+        var arguments = new List<string>
+        {
+            ClientAssembly, "load", "--site", SiteSource.Find(trial.Site)!, "--protocol", configuration.Protocol, "--json",
+            "--hosts", hostsFile, "--timeout", clientTimeout.ToString(CultureInfo.InvariantCulture),
+        };
+        if (tls) arguments.Add("--tls");
+        if (single) arguments.Add("--single-domain");
+        if (configuration.Feature != Features.None) arguments.Add("--" + configuration.Feature);
+        if (trial.Condition.Link.DownBps is { } down && trial.Condition.Link.UpBps is { } up)
+        {
+            arguments.AddRange(["--down", LinkValues.FormatRate(down), "--up", LinkValues.FormatRate(up),
+                "--rtt", trial.Condition.RttMs.ToString("0.###", CultureInfo.InvariantCulture) + "ms"]);
+        }
+        // Artifacts (HAR and pcap) only when asked: 10,000 HARs would fill a disk.
+        string? harPath = null;
+        if (context.CapturePackets)
+        {
+            Directory.CreateDirectory(context.ArtifactDirectory);
+            harPath = Path.Combine(context.ArtifactDirectory, "load.har");
+            arguments.AddRange(["--har", harPath]);
+        }
+
+        var start = world.ClientProcess(DotnetHost, arguments);
+        var (exitCode, stdout, stderr) = await RunProcessAsync(start, cancellationToken);
+
+        FillLinkCounters(record, world);
+        if (world.FerryFailure is { } ferry) throw new InvalidOperationException($"the link failed: {ferry.Message}");
+        var json = stdout.Trim();
+        if (!json.StartsWith('{'))
+            throw new InvalidOperationException($"spdylab load exited with {exitCode} and no result: {FirstLine(stderr)}");
+        FillClientMetrics(record, json);
+        record.HarPath = harPath is not null && File.Exists(harPath) ? harPath : null;
+        record.PcapPath = context.CapturePackets ? Path.Combine(context.ArtifactDirectory, "client.pcap") : null;
+        using var document = JsonDocument.Parse(json);
+        var failed = Int(document.RootElement, "failed") ?? 0;
+        var timedOut = document.RootElement.TryGetProperty("timedOut", out var t) && t.ValueKind == JsonValueKind.True;
+        if (failed > 0 || timedOut)
+            throw new InvalidOperationException($"{failed} resource(s) failed{(timedOut ? ", load timed out" : "")}: {FirstLine(stderr)}");
+    }
+
+    /// <summary>Maps `spdylab load --json` (PageLoadResult, camelCase) onto the trial's columns.</summary>
+    internal static void FillClientMetrics(TrialRecord record, string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        record.PltMs = Double(root, "pageLoadTimeMs");
+        record.OnloadMs = record.PltMs;
+        record.TtfbMs = Double(root, "ttfbMs");
+        record.Requests = Int(root, "requests");
+        record.Connections = Int(root, "connections");
+        if (root.TryGetProperty("pushes", out var pushes))
+        {
+            record.PushesUsed = Int(pushes, "used");
+            record.PushesWasted = Int(pushes, "wasted");
+        }
+        if (root.TryGetProperty("up", out var up))
+        {
+            record.BytesUp = Long(up, "socket");
+            record.BodyBytesUp = Long(up, "bodies");
+        }
+        if (root.TryGetProperty("down", out var down))
+        {
+            record.BytesDown = Long(down, "socket");
+            record.BodyBytesDown = Long(down, "bodies");
+        }
+        if (root.TryGetProperty("headerBytes", out var headers))
+        {
+            record.HeaderBytesUpRaw = Long(headers, "requestRaw");
+            record.HeaderBytesDownRaw = Long(headers, "responseRaw");
+            bool wireKnown = !headers.TryGetProperty("wireKnown", out var known) || known.ValueKind != JsonValueKind.False;
+            record.HeaderBytesUpWire = wireKnown ? Long(headers, "requestWire") : null;
+            record.HeaderBytesDownWire = wireKnown ? Long(headers, "responseWire") : null;
+        }
+        if (root.TryGetProperty("lowerBound", out var bound) && bound.ValueKind == JsonValueKind.Object)
+        {
+            record.LowerBoundMs = Double(bound, "ms");
+        }
+    }
+
+    private static void FillLinkCounters(TrialRecord record, World world)
+    {
+        record.PacketsUp = Interlocked.Read(ref world.Up.Counters.PacketsIn);
+        record.PacketsDown = Interlocked.Read(ref world.Down.Counters.PacketsIn);
+        record.LinkBytesUp = Interlocked.Read(ref world.Up.Counters.BytesIn);
+        record.LinkBytesDown = Interlocked.Read(ref world.Down.Counters.BytesIn);
+        record.DropsLossUp = Interlocked.Read(ref world.Up.Counters.LossDrops);
+        record.DropsLossDown = Interlocked.Read(ref world.Down.Counters.LossDrops);
+        record.DropsQueueUp = Interlocked.Read(ref world.Up.Counters.QueueDrops);
+        record.DropsQueueDown = Interlocked.Read(ref world.Down.Counters.QueueDrops);
+    }
+
+    private Snapshot SnapshotOf(string site) =>
+        snapshots.GetOrAdd(site, name => new Lazy<Snapshot>(() =>
+        {
+            var directory = SiteSource.Find(name) ?? throw new InvalidOperationException($"no snapshot for site '{name}'");
+            try { return Snapshot.Load(directory); }
+            catch (SnapshotFormatException e) { throw new InvalidOperationException($"site '{name}': {e.Message}", e); }
+        })).Value;
+
+    private X509Certificate2 CertificateFor(string site, IReadOnlyList<string> hosts) =>
+        certificates.GetOrAdd(site, _ =>
+        {
+            lock (authority)
+            {
+                return authority.Value.IssueServerCertificate(hosts);
+            }
+        });
+
+    /// <summary>The dotnet host running this process (the client runs on the same runtime).</summary>
+    private static string DotnetHost => Environment.ProcessPath ?? "dotnet";
+
+    private static string ClientAssembly => typeof(WorldTrialExecutor).Assembly.Location;
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunProcessAsync(ProcessStartInfo start, CancellationToken cancellationToken)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.StandardOutputEncoding = Encoding.UTF8;
+        start.Environment["SPDYLAB_ROOT"] = LabPaths.RepositoryRoot;
+        start.Environment["SPDYLAB_HOME"] = LabPaths.Home;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
+        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            throw;
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private static double? Double(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+
+    private static long? Long(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null;
+
+    private static int? Int(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
+
+    private static string FirstLine(string text)
+    {
+        var line = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+        return line.Length > 300 ? line[..300] : line;
+    }
+}
