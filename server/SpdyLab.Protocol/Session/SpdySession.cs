@@ -1559,10 +1559,14 @@ public sealed partial class SpdySession : IAsyncDisposable
             if (!_closing)
             {
                 _closeReason ??= new SpdySessionClosedException("the session was disposed");
+                CloseAllLocked(new SpdySessionClosedException("the session was disposed"));
             }
 
             _stopReading = true;
         }
+
+        DrainAborts();
+        SignalWriter();
 
         if (run is not null)
         {

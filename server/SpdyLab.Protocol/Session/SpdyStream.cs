@@ -136,6 +136,7 @@ public sealed class SpdyStream
             if (!_inputDone)
             {
                 _inputDone = true;
+                _input.Writer.CancelPendingFlush(); // release a read loop waiting for this stream's reader (SPDY/2)
                 _input.Writer.Complete(error);
             }
         }

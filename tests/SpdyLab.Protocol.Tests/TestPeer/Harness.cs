@@ -70,6 +70,7 @@ internal sealed class Harness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Peer.CloseOutput();
+        Peer.StopReading();
         await Task.WhenAny(Run, Task.Delay(TimeSpan.FromSeconds(5)));
         await Session.DisposeAsync();
         await Peer.DisposeAsync();

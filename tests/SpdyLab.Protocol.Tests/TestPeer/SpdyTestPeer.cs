@@ -66,6 +66,9 @@ internal sealed class SpdyTestPeer : IAsyncDisposable
 
     public void CloseOutput() => _toSession.Writer.Complete();
 
+    /// <summary>Stops reading what the session writes (its writes then complete at once).</summary>
+    public void StopReading() => _fromSession.Reader.Complete();
+
     /// <summary>The next frame the session wrote, or null when the session closed its output.</summary>
     public async Task<PeerFrame?> ReadFrameAsync(TimeSpan? timeout = null)
     {
@@ -205,6 +208,7 @@ internal sealed class SpdyTestPeer : IAsyncDisposable
         _toSession.Writer.Complete();
         _fromSession.Reader.Complete();
         _zlib.Dispose();
+        GC.KeepAlive(this);
         return ValueTask.CompletedTask;
     }
 }

@@ -1,0 +1,147 @@
+using System.IO.Pipelines;
+using System.Security.Cryptography;
+using System.Text;
+using SpdyLab.Protocol.Tests.TestPeer;
+
+namespace SpdyLab.Protocol.Tests.Session;
+
+/// <summary>A client session and a server session of this engine talking to each other over in-memory pipes.</summary>
+[CancelAfter(30000)]
+public class EngineToEngineTests
+{
+    public static readonly SpdyVersion[] AllVersions = ServerSessionTests.AllVersions;
+
+    private sealed class Pair : IAsyncDisposable
+    {
+        public required SpdySession Client { get; init; }
+
+        public required SpdySession Server { get; init; }
+
+        public required Task ClientRun { get; init; }
+
+        public required Task ServerRun { get; init; }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Client.DisposeAsync();
+            await Server.DisposeAsync();
+        }
+    }
+
+    private static byte[] BodyFor(string path)
+    {
+        var size = int.Parse(path.TrimStart('/').Split('?')[0], System.Globalization.CultureInfo.InvariantCulture);
+        var body = new byte[size];
+        new Random(size).NextBytes(body);
+        return body;
+    }
+
+    private static Pair Connect(SpdyVersion version, Func<SpdyStream, SpdySession, Task> serverHandler, Func<SpdyStream, Task>? onPush = null, int chunk = 16384)
+    {
+        var toServer = new Pipe(new PipeOptions(useSynchronizationContext: false));
+        var toClient = new Pipe(new PipeOptions(useSynchronizationContext: false));
+        var ready = new TaskCompletionSource<SpdySession>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var server = new SpdySession(new DuplexPipe(toServer.Reader, toClient.Writer), new SpdySessionOptions { Version = version, Role = SpdyRole.Server, DataChunkSize = chunk },
+            async stream => await serverHandler(stream, await ready.Task));
+        ready.SetResult(server);
+        var client = new SpdySession(new DuplexPipe(toClient.Reader, toServer.Writer), new SpdySessionOptions { Version = version, Role = SpdyRole.Client }, onPush);
+        return new Pair { Client = client, Server = server, ClientRun = client.RunAsync(), ServerRun = server.RunAsync() };
+    }
+
+    private static async Task ServeBodies(SpdyStream stream, SpdySession session)
+    {
+        var request = session.Profile.ReadRequest(stream.Headers);
+        var upload = await ClientSessionTests.ReadToEndAsync(stream.Input);
+        var body = request.Method == "POST" ? SHA256.HashData(upload) : BodyFor(request.Path!);
+        await stream.WriteHeadersAsync(session.Profile.CreateResponseHeaders(200, null, [new("x-length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))]), endStream: false);
+        await stream.WriteDataAsync(body, endStream: true);
+    }
+
+    [TestCaseSource(nameof(AllVersions))]
+    public async Task OpenStreamAsync_SixtyConcurrentRequests_AllBodiesArriveIntact(SpdyVersion version)
+    {
+        await using var pair = Connect(version, ServeBodies);
+        var sizes = Enumerable.Range(0, 60).Select(i => i switch { 0 => 1, 1 => 300_000, _ => (i * 7919) % 120_000 + 5 }).ToList();
+
+        var results = await Task.WhenAll(sizes.Select(async (size, i) =>
+        {
+            var headers = pair.Client.Profile.CreateRequestHeaders(new SpdyRequestHead("GET", "https", "example.test", $"/{size}"));
+            var stream = await pair.Client.OpenStreamAsync(headers, i % (pair.Client.Profile.LowestPriority + 1), endStream: true);
+            var status = pair.Client.Profile.ReadResponse(await stream.ResponseHeadersAsync)!.Status;
+            var body = await ClientSessionTests.ReadToEndAsync(stream.Input);
+            return (status, same: body.AsSpan().SequenceEqual(BodyFor($"/{size}")));
+        }));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.All(r => r.status == 200 && r.same), Is.True);
+            Assert.That(pair.Client.Counters.StreamsOpenedLocally, Is.EqualTo(60));
+            Assert.That(pair.Server.Counters.DataBytesSent, Is.EqualTo(sizes.Sum()));
+            // The paper's header compression: repeated request headers shrink to a fraction.
+            Assert.That(pair.Client.Counters.HeaderBytesSentCompressed, Is.LessThan(pair.Client.Counters.HeaderBytesSentRaw / 4));
+        });
+    }
+
+    [TestCaseSource(nameof(AllVersions))]
+    public async Task WriteDataAsync_LargeUpload_ArrivesIntactThroughFlowControl(SpdyVersion version)
+    {
+        await using var pair = Connect(version, ServeBodies);
+        var upload = new byte[700_000];
+        new Random(3).NextBytes(upload);
+
+        var headers = pair.Client.Profile.CreateRequestHeaders(new SpdyRequestHead("POST", "https", "example.test", "/upload"));
+        var stream = await pair.Client.OpenStreamAsync(headers, 0, endStream: false);
+        await stream.WriteDataAsync(upload, endStream: true);
+        var digest = await ClientSessionTests.ReadToEndAsync(stream.Input);
+
+        Assert.That(digest, Is.EqualTo(SHA256.HashData(upload)));
+    }
+
+    [TestCaseSource(nameof(AllVersions))]
+    public async Task PushAsync_ClientReceivesThePushedResource(SpdyVersion version)
+    {
+        var pushed = new TaskCompletionSource<(string Path, string Body)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var pair = Connect(version, async (stream, session) =>
+        {
+            await stream.WriteHeadersAsync(session.Profile.CreateResponseHeaders(200), endStream: false);
+            var push = await session.PushAsync(stream, session.Profile.CreatePushHeaders("https", "example.test", "/app.js", 200, [new("content-type", "text/javascript")]), 2);
+            await stream.WriteDataAsync("<script src=/app.js>"u8.ToArray(), endStream: true);
+            await push.WriteDataAsync("run()"u8.ToArray(), endStream: true);
+        }, onPush: async stream =>
+        {
+            var body = await ClientSessionTests.ReadToEndAsync(stream.Input);
+            pushed.SetResult((stream.Headers.Get(stream.Headers.Contains(":path") ? ":path" : "url")!, Encoding.ASCII.GetString(body)));
+        });
+
+        var stream = await pair.Client.OpenStreamAsync(pair.Client.Profile.CreateRequestHeaders(new SpdyRequestHead("GET", "https", "example.test", "/")), 0, true);
+        await ClientSessionTests.ReadToEndAsync(stream.Input);
+        var (path, body) = await pushed.Task.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.That((path.EndsWith("/app.js", StringComparison.Ordinal), body), Is.EqualTo((true, "run()")));
+    }
+
+    [TestCaseSource(nameof(AllVersions))]
+    public async Task GoAwayAsync_FromClient_EndsBothSessionsAfterInFlightStreams(SpdyVersion version)
+    {
+        await using var pair = Connect(version, ServeBodies);
+        var stream = await pair.Client.OpenStreamAsync(pair.Client.Profile.CreateRequestHeaders(new SpdyRequestHead("GET", "https", "example.test", "/100000")), 0, true);
+
+        await pair.Client.GoAwayAsync();
+        var body = await ClientSessionTests.ReadToEndAsync(stream.Input);
+
+        await Task.WhenAll(pair.ClientRun, pair.ServerRun).WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.That(body.Length, Is.EqualTo(100_000));
+    }
+
+    [TestCaseSource(nameof(AllVersions))]
+    public async Task PingAsync_BetweenEngines_MeasuresRoundTrip(SpdyVersion version)
+    {
+        await using var pair = Connect(version, ServeBodies);
+
+        var fromClient = await pair.Client.PingAsync();
+        var fromServer = await pair.Server.PingAsync();
+
+        Assert.That(fromClient + fromServer, Is.LessThan(TimeSpan.FromSeconds(5)));
+        Assert.That(pair.Server.Counters.PingsAnswered + pair.Client.Counters.PingsAnswered, Is.EqualTo(2));
+    }
+}

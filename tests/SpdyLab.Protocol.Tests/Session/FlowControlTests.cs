@@ -1,0 +1,252 @@
+using SpdyLab.Protocol.Tests.TestPeer;
+
+namespace SpdyLab.Protocol.Tests.Session;
+
+/// <summary>spdy3 §2.6.8 per-stream windows; spdy3.1 §2.6.8 adds the session window.</summary>
+[CancelAfter(20000)]
+public class FlowControlTests
+{
+    public static readonly SpdyVersion[] FlowControlVersions = ServerSessionTests.FlowControlVersions;
+
+    private static Task<Harness> StartServer(SpdyVersion version, Func<SpdyStream, SpdySession, Task> handler, Func<SpdySessionOptions, SpdySessionOptions>? configure = null)
+    {
+        var ready = new TaskCompletionSource<SpdySession>(TaskCreationOptions.RunContinuationsAsynchronously);
+        return Harness.StartAsync(version, SpdyRole.Server, async stream => await handler(stream, await ready.Task), configure)
+            .ContinueWith(t =>
+            {
+                ready.SetResult(t.Result.Session);
+                return t.Result;
+            }, TaskScheduler.Default);
+    }
+
+    private static Func<SpdyStream, SpdySession, Task> Body(int size) => async (stream, session) =>
+    {
+        await stream.WriteHeadersAsync(session.Profile.CreateResponseHeaders(200), endStream: false);
+        await stream.WriteDataAsync(new byte[size], endStream: true);
+    };
+
+    /// <summary>Sums DATA payload per stream until <paramref name="quiet"/> passes without a frame.</summary>
+    private static async Task<Dictionary<int, int>> DrainDataAsync(SpdyTestPeer peer, TimeSpan quiet, Dictionary<int, int>? totals = null)
+    {
+        totals ??= new Dictionary<int, int>();
+        while (true)
+        {
+            PeerFrame? frame;
+            try
+            {
+                frame = await peer.ReadFrameAsync(quiet);
+            }
+            catch (TimeoutException)
+            {
+                return totals;
+            }
+
+            if (frame is null)
+            {
+                return totals;
+            }
+
+            if (!frame.IsControl)
+            {
+                totals[frame.StreamId] = totals.GetValueOrDefault(frame.StreamId) + frame.Payload.Length;
+            }
+        }
+    }
+
+    [TestCaseSource(nameof(FlowControlVersions))]
+    public async Task WriteDataAsync_StreamWindowExhausted_WaitsForWindowUpdate(SpdyVersion version)
+    {
+        await using var h = await StartServer(version, Body(200_000));
+
+        await h.Peer.SendAsync(PeerFrames.SynStream(version, 1, 0, 0, SpdyFlags.Fin, h.Peer.Block(h.Peer.Request())));
+        var first = await DrainDataAsync(h.Peer, TimeSpan.FromMilliseconds(300));
+        await h.Peer.SendAsync(PeerFrames.WindowUpdate(version, 1, 30_000));
+        if (version == SpdyVersion.Spdy31)
+        {
+            await h.Peer.SendAsync(PeerFrames.WindowUpdate(version, 0, 30_000));
+        }
+
+        var second = await DrainDataAsync(h.Peer, TimeSpan.FromMilliseconds(300));
+
+        Assert.That((first.GetValueOrDefault(1), second.GetValueOrDefault(1)), Is.EqualTo((65536, 30_000)));
+    }
+
+    [Test]
+    public async Task WriteDataAsync_SessionWindowExhausted_WaitsForSessionWindowUpdate()
+    {
+        var version = SpdyVersion.Spdy31;
+        await using var h = await StartServer(version, Body(50_000));
+        await h.Peer.SendAsync(PeerFrames.Settings(version, 0, ((int)SettingsId.InitialWindowSize, 0, 1 << 20)));
+
+        await h.Peer.SendAsync(
+            PeerFrames.SynStream(version, 1, 0, 0, SpdyFlags.Fin, h.Peer.Block(h.Peer.Request("/a"))),
+            PeerFrames.SynStream(version, 3, 0, 0, SpdyFlags.Fin, h.Peer.Block(h.Peer.Request("/b"))));
+        var first = await DrainDataAsync(h.Peer, TimeSpan.FromMilliseconds(300));
+        await h.Peer.SendAsync(PeerFrames.WindowUpdate(version, 0, 40_000));
+        var all = await DrainDataAsync(h.Peer, TimeSpan.FromMilliseconds(300), new Dictionary<int, int>(first));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Values.Sum(), Is.EqualTo(65536), "both streams share the 64 KB session window");
+            Assert.That(all[1] + all[3], Is.EqualTo(100_000));
+        });
+    }
+
+    [TestCaseSource(nameof(FlowControlVersions))]
+    public async Task Run_InitialWindowSizeSetting_AdjustsOpenStreams(SpdyVersion version)
+    {
+        await using var h = await StartServer(version, Body(100_000));
+        await h.Peer.SendAsync(PeerFrames.Settings(version, 0, ((int)SettingsId.InitialWindowSize, 0, 16384)));
+
+        await h.Peer.SendAsync(PeerFrames.SynStream(version, 1, 0, 0, SpdyFlags.Fin, h.Peer.Block(h.Peer.Request())));
+        var first = await DrainDataAsync(h.Peer, TimeSpan.FromMilliseconds(300));
+        await h.Peer.SendAsync(PeerFrames.Settings(version, 0, ((int)SettingsId.InitialWindowSize, 0, 40000)));
+        var second = await DrainDataAsync(h.Peer, TimeSpan.FromMilliseconds(300));
+
+        Assert.That((first.GetValueOrDefault(1), second.GetValueOrDefault(1)), Is.EqualTo((16384, 40000 - 16384)));
+    }
+
+    [TestCaseSource(nameof(FlowControlVersions))]
+    public async Task Run_WindowUpdateOverflowingStreamWindow_IsFlowControlError(SpdyVersion version)
+    {
+        var hold = new TaskCompletionSource();
+        await using var h = await StartServer(version, async (stream, session) => await hold.Task);
+        await h.Peer.SendAsync(PeerFrames.SynStream(version, 1, 0, 0, SpdyFlags.Fin, h.Peer.Block(h.Peer.Request())));
+
+        await h.Peer.SendAsync(PeerFrames.WindowUpdate(version, 1, int.MaxValue));
+
+        await h.Peer.ExpectRstAsync(1, RstStatus.FlowControlError);
+        hold.SetResult();
+    }
+
+    [Test]
+    public async Task Run_WindowUpdateOverflowingSessionWindow_IsSessionError()
+    {
+        await using var h = await StartServer(SpdyVersion.Spdy31, Body(1));
+
+        await h.Peer.SendAsync(PeerFrames.WindowUpdate(SpdyVersion.Spdy31, 0, int.MaxValue));
+
+        await h.Peer.ExpectGoAwayAsync(GoAwayStatus.ProtocolError);
+    }
+
+    [Test]
+    public async Task Run_WindowUpdateOnStreamZeroInSpdy3_IsIgnored()
+    {
+        await using var h = await StartServer(SpdyVersion.Spdy3, Body(1));
+
+        await h.Peer.SendAsync(PeerFrames.WindowUpdate(SpdyVersion.Spdy3, 0, int.MaxValue), PeerFrames.Ping(SpdyVersion.Spdy3, 1));
+
+        await h.Peer.ExpectAsync(f => f.Type == PeerFrame.Ping, "PING echo");
+        Assert.That(h.Peer.Seen.Any(f => f.Type == PeerFrame.GoAway), Is.False);
+    }
+
+    [TestCaseSource(nameof(FlowControlVersions))]
+    public async Task Run_DataOverStreamWindow_IsFlowControlError(SpdyVersion version)
+    {
+        var hold = new TaskCompletionSource();
+        await using var h = await StartServer(version, async (stream, session) => await hold.Task, o => Harness.With(o, sessionWindowSize: 1 << 20));
+
+        await h.Peer.SendAsync(
+            PeerFrames.SynStream(version, 1, 0, 0, 0, h.Peer.Block(h.Peer.Request("/upload", "POST"))),
+            PeerFrames.Data(1, 0, new byte[40000]),
+            PeerFrames.Data(1, 0, new byte[30000]));
+
+        await h.Peer.ExpectRstAsync(1, RstStatus.FlowControlError);
+        hold.SetResult();
+    }
+
+    [Test]
+    public async Task Run_DataOverSessionWindow_IsSessionError()
+    {
+        var version = SpdyVersion.Spdy31;
+        var hold = new TaskCompletionSource();
+        await using var h = await StartServer(version, async (stream, session) => await hold.Task, o => Harness.With(o, initialWindowSize: 1 << 20));
+
+        await h.Peer.SendAsync(
+            PeerFrames.SynStream(version, 1, 0, 0, 0, h.Peer.Block(h.Peer.Request("/upload", "POST"))),
+            PeerFrames.Data(1, 0, new byte[40000]),
+            PeerFrames.Data(1, 0, new byte[30000]));
+
+        await h.Peer.ExpectGoAwayAsync(GoAwayStatus.ProtocolError);
+        hold.SetResult();
+    }
+
+    [TestCaseSource(nameof(FlowControlVersions))]
+    public async Task Input_ConsumedByTheApplication_SendsWindowUpdates(SpdyVersion version)
+    {
+        var consume = new TaskCompletionSource();
+        var consumed = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var h = await StartServer(version, async (stream, session) =>
+        {
+            await consume.Task;
+            long total = 0;
+            while (total < 40000)
+            {
+                var result = await stream.Input.ReadAsync();
+                total += result.Buffer.Length;
+                stream.Input.AdvanceTo(result.Buffer.End);
+            }
+
+            consumed.SetResult(total);
+            await Task.Delay(Timeout.Infinite, stream.Aborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+
+        await h.Peer.SendAsync(
+            PeerFrames.SynStream(version, 1, 0, 0, 0, h.Peer.Block(h.Peer.Request("/upload", "POST"))),
+            PeerFrames.Data(1, 0, new byte[40000]));
+        await Task.Delay(200);
+        Assert.That(h.TraceLines.Any(l => l.StartsWith("-> WINDOW_UPDATE")), Is.False, "no update before the application reads");
+        consume.SetResult();
+        await consumed.Task.WaitAsync(TimeSpan.FromSeconds(5));
+
+        var updates = new Dictionary<int, int>();
+        var expected = version == SpdyVersion.Spdy31 ? new Dictionary<int, int> { [0] = 40000, [1] = 40000 } : new Dictionary<int, int> { [1] = 40000 };
+        while (updates.Count < expected.Count)
+        {
+            var update = await h.Peer.ExpectAsync(f => f.Type == PeerFrame.WindowUpdate, "WINDOW_UPDATE");
+            updates[update.StreamId] = update.WindowDelta;
+        }
+
+        Assert.That(updates, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public async Task Run_LargerSessionWindow_IsAnnouncedOnStreamZero()
+    {
+        await using var h = await StartServer(SpdyVersion.Spdy31, Body(1), o => Harness.With(o, sessionWindowSize: 1 << 20));
+
+        var update = await h.Peer.ExpectAsync(f => f.Type == PeerFrame.WindowUpdate, "session WINDOW_UPDATE");
+
+        Assert.That((update.StreamId, update.WindowDelta), Is.EqualTo((0, (1 << 20) - 65536)));
+    }
+
+    [Test]
+    public async Task Run_Spdy2UnreadBody_AppliesBackPressureInsteadOfBuffering()
+    {
+        // SPDY/2 has no flow control: past MaxBufferedDataPerStream the read loop waits for the application,
+        // so a 4 MB upload into a handler that does not read is not buffered in full.
+        var hold = new TaskCompletionSource();
+        var h = await StartServer(SpdyVersion.Spdy2, async (stream, session) => await hold.Task);
+        try
+        {
+            await h.Peer.SendAsync(PeerFrames.SynStream(SpdyVersion.Spdy2, 1, 0, 0, 0, h.Peer.Block(h.Peer.Request("/upload", "POST"))));
+            var send = Task.Run(async () =>
+            {
+                for (var i = 0; i < 64; i++)
+                {
+                    await h.Peer.SendAsync(PeerFrames.Data(1, 0, new byte[65536]));
+                }
+            });
+            await Task.Delay(300);
+
+            Assert.That(h.Session.Counters.DataBytesReceived, Is.LessThan(4L << 20));
+            Assert.That(h.Session.Counters.DataBytesReceived, Is.GreaterThanOrEqualTo(1L << 20));
+            hold.SetResult(); // the handler returns without reading: the stream is reset and the rest is discarded
+            await send.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            await h.DisposeAsync();
+        }
+    }
+}
