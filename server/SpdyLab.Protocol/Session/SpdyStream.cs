@@ -46,6 +46,13 @@ public sealed class SpdyStream
     /// on a server, the pushed resource on a client).</summary>
     public HeaderList Headers { get; }
 
+    /// <summary>Headers received from the peer: on a stream the peer opened, its SYN_STREAM headers (the request
+    /// on a server, the pushed resource on a client); on a stream we opened, the SYN_REPLY headers once they have
+    /// arrived (empty before).</summary>
+    public HeaderList ReceivedHeaders => !IsLocal || IsPushed
+        ? Headers
+        : _response.Task.IsCompletedSuccessfully ? _response.Task.Result : new HeaderList();
+
     /// <summary>The reply headers (SYN_REPLY) of a stream we opened; for a pushed stream, its SYN_STREAM headers.
     /// Faults with <see cref="SpdyStreamResetException"/> or <see cref="SpdySessionClosedException"/>.</summary>
     public Task<HeaderList> ResponseHeadersAsync => _response.Task;
