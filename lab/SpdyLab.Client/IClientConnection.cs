@@ -11,6 +11,11 @@ public interface IClientConnection : IAsyncDisposable
     /// </summary>
     Task<ClientResponse> SendAsync(ClientRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Resources pushed so far (always empty for HTTP).</summary>
+    /// <summary>Resources pushed so far (always empty for HTTP). A push whose SYN_STREAM was just read may not
+    /// be listed yet (pushed streams are handed over off the read loop); use <see cref="WaitForPushesAsync"/>.</summary>
     IReadOnlyList<PushedResponse> Pushed { get; }
+
+    /// <summary>Every push received so far, once each one has been recorded and has completed (FIN, reset
+    /// or session end).</summary>
+    Task<IReadOnlyList<PushedResponse>> WaitForPushesAsync(CancellationToken cancellationToken);
 }

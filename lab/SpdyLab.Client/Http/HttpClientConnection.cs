@@ -63,6 +63,9 @@ internal sealed class HttpClientConnection : IClientConnection
 
     public IReadOnlyList<PushedResponse> Pushed => [];
 
+    public Task<IReadOnlyList<PushedResponse>> WaitForPushesAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<PushedResponse>>([]);
+
     public async Task<ClientResponse> SendAsync(ClientRequest request, CancellationToken cancellationToken)
     {
         // Unless it does TLS itself (h2), the handler must see http://: ConnectCallback hands it a secured stream.

@@ -61,6 +61,20 @@ internal sealed class SpdyClientConnection : IClientConnection
         }
     }
 
+    public async Task<IReadOnlyList<PushedResponse>> WaitForPushesAsync(CancellationToken cancellationToken)
+    {
+        // The engine counts a push when it reads the SYN_STREAM, then hands the stream to OnPushAsync off the
+        // read loop; wait until every counted push has its entry (bounded by the caller's token).
+        while (Pushed.Count < _session.Counters.PushesReceived && !_run.IsCompleted)
+        {
+            await Task.Delay(5, cancellationToken);
+        }
+
+        var pushed = Pushed;
+        await Task.WhenAll(pushed.Select(p => p.Completion)).WaitAsync(cancellationToken);
+        return pushed;
+    }
+
     /// <summary>Starts a SPDY session of <paramref name="protocol"/> on an established connection.</summary>
     public static SpdyClientConnection Start(TransportConnection transport, ClientProtocol protocol, Uri origin, ClientOptions options)
     {

@@ -158,6 +158,10 @@ public static class GetCommand
             CaCertFile = settings.CaCert,
             Resolve = settings.Resolve,
             Trace = trace,
+            // As curl does for h2: a stream window larger than the bodies, so no per-stream WINDOW_UPDATE
+            // races the server's FIN (node-spdy answers a WINDOW_UPDATE for a stream it has closed with
+            // RST_STREAM INVALID_STREAM, and the engine then drops the stream's unread data; docs/client.md).
+            InitialWindowSize = 16 * 1024 * 1024,
         };
         if (settings.OutputDir is not null)
         {
@@ -209,16 +213,11 @@ public static class GetCommand
             await Task.WhenAll(outcomes.Select(o => FetchOneAsync(connection, o, connectMs, settings, cancellationToken)));
 
             // Pushed streams may still be arriving after their associated response ended.
-            var pushed = connection.Pushed;
-            if (pushed.Count > 0)
+            foreach (var push in await connection.WaitForPushesAsync(cancellationToken))
             {
-                await Task.WhenAll(pushed.Select(p => p.Completion)).WaitAsync(cancellationToken);
-                foreach (var push in pushed)
-                {
-                    var owner = outcomes.FirstOrDefault(o => o.Response?.StreamId == push.AssociatedStreamId);
-                    owner?.Pushed.Add(push);
-                    options.Trace?.Invoke($"* pushed {push.Url} (stream {push.StreamId}, associated with {push.AssociatedStreamId}): status {push.Status}, {push.Body.Length} bytes{(push.Error is null ? string.Empty : $", {push.Error}")}");
-                }
+                var owner = outcomes.FirstOrDefault(o => o.Response?.StreamId == push.AssociatedStreamId);
+                owner?.Pushed.Add(push);
+                options.Trace?.Invoke($"* pushed {push.Url} (stream {push.StreamId}, associated with {push.AssociatedStreamId}): status {push.Status}, {push.Body.Length} bytes{(push.Error is null ? string.Empty : $", {push.Error}")}");
             }
         }
     }

@@ -125,8 +125,7 @@ public sealed class SpdyClientConnectionTests(ClientProtocol protocol)
             await ReadAllAsync(response);
         }
 
-        var pushed = connection.Pushed.Single();
-        await pushed.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+        var pushed = (await connection.WaitForPushesAsync(CancellationToken.None)).Single();
         Assert.That(pushed.Url, Is.EqualTo(new Uri(_server.Origin, "/style.css")));
         Assert.That((pushed.StreamId, pushed.AssociatedStreamId, pushed.Status), Is.EqualTo((2, 1, 200)));
         Assert.That(pushed.Body, Is.EqualTo(css));
