@@ -304,6 +304,7 @@ public sealed partial class SpdySession
             lock (_lock)
             {
                 _closeReason ??= new SpdySessionClosedException($"connection failed while writing: {e.Message}", e);
+                _peerClosedConnection = true;
                 if (!_closing)
                 {
                     CloseAllLocked(new SpdySessionClosedException(_closeReason.Message, _closeReason));

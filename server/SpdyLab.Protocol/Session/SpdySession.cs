@@ -52,6 +52,7 @@ public sealed partial class SpdySession : IAsyncDisposable
     private bool _closing;
     private volatile bool _stopReading;
     private volatile bool _idleFired;
+    private bool _peerClosedConnection;
     private Exception? _closeReason;
     private Task? _runTask;
     private Task? _writeTask;
@@ -255,6 +256,7 @@ public sealed partial class SpdySession : IAsyncDisposable
                         if (!_closing)
                         {
                             _closeReason ??= new SpdySessionClosedException("the peer closed the connection");
+                            _peerClosedConnection = true;
                         }
                     }
 
@@ -1486,6 +1488,14 @@ public sealed partial class SpdySession : IAsyncDisposable
         lock (_lock)
         {
             var reason = _closeReason ?? new SpdySessionClosedException("the session closed");
+            if (!_goAwaySent && !_peerClosedConnection)
+            {
+                // A local close (cancellation, dispose): "Endpoints should always send a GOAWAY message before
+                // closing a connection" (spdy3 §2.6.6).
+                _goAwaySent = true;
+                EnqueueLocked(new OutFrame { Kind = OutKind.GoAway, StreamId = _lastAcceptedPeerStreamId, GoAwayStatus = GoAwayStatus.Ok });
+            }
+
             if (!_closing)
             {
                 CloseAllLocked(new SpdySessionClosedException(reason.Message, reason));
@@ -1559,6 +1569,12 @@ public sealed partial class SpdySession : IAsyncDisposable
             if (!_closing)
             {
                 _closeReason ??= new SpdySessionClosedException("the session was disposed");
+                if (!_goAwaySent && !_peerClosedConnection)
+                {
+                    _goAwaySent = true;
+                    EnqueueLocked(new OutFrame { Kind = OutKind.GoAway, StreamId = _lastAcceptedPeerStreamId, GoAwayStatus = GoAwayStatus.Ok });
+                }
+
                 CloseAllLocked(new SpdySessionClosedException("the session was disposed"));
             }
 

@@ -589,4 +589,28 @@ public class ServerSessionTests
         Assert.That(h.TraceLines, Has.Some.StartsWith("-> SYN_REPLY stream=1"));
         Assert.That(h.TraceLines, Has.Some.StartsWith("-> DATA stream=1"));
     }
+
+    [TestCaseSource(nameof(AllVersions))]
+    public async Task RunAsync_Cancelled_SendsGoAwayAndAbortsStreams(SpdyVersion version)
+    {
+        var peer = new SpdyTestPeer(version);
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var session = new SpdySession(peer.SessionTransport, new SpdySessionOptions { Version = version, Role = SpdyRole.Server }, async stream =>
+        {
+            stream.Aborted.Register(() => aborted.TrySetResult());
+            await Task.Delay(Timeout.Infinite, stream.Aborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        using var cts = new CancellationTokenSource();
+        var run = session.RunAsync(cts.Token);
+        await peer.SendAsync(PeerFrames.SynStream(version, 1, 0, 0, SpdyFlags.Fin, peer.Block(peer.Request())));
+        await Task.Delay(100);
+
+        cts.Cancel();
+
+        var goAway = await peer.ExpectGoAwayAsync(GoAwayStatus.Ok);
+        await aborted.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        await run.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.That(goAway.GoAwayLastGood, Is.EqualTo(1));
+        await peer.DisposeAsync();
+    }
 }
