@@ -9,7 +9,12 @@ namespace SpdyLab.Protocol;
 /// </summary>
 public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
 {
+    private const int IndexThreshold = 16;
+
     private readonly List<Entry> _entries = new();
+
+    // Built once the list grows past a few names, so hostile blocks with thousands of names stay linear.
+    private Dictionary<string, Entry>? _index;
 
     public HeaderList()
     {
@@ -39,7 +44,7 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
         var entry = Find(name);
         if (entry is null)
         {
-            _entries.Add(new Entry(name, [value]));
+            AddEntry(new Entry(name, [value]));
         }
         else
         {
@@ -58,7 +63,7 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
         var entry = Find(name);
         if (entry is null)
         {
-            _entries.Add(new Entry(name, [value]));
+            AddEntry(new Entry(name, [value]));
         }
         else
         {
@@ -72,7 +77,13 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
     public bool Remove(string name)
     {
         var entry = Find(LowerAscii(name));
-        return entry is not null && _entries.Remove(entry);
+        if (entry is null)
+        {
+            return false;
+        }
+
+        _index?.Remove(entry.Name);
+        return _entries.Remove(entry);
     }
 
     public bool Contains(string name) => Find(LowerAscii(name)) is not null;
@@ -95,14 +106,32 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
     /// <summary>Each name once with its values, in insertion order (what the encoder writes).</summary>
     public IEnumerable<(string Name, IReadOnlyList<string> Values)> Groups => _entries.Select(e => (e.Name, (IReadOnlyList<string>)e.Values));
 
-    internal List<Entry> Entries => _entries;
+    internal IReadOnlyList<Entry> Entries => _entries;
+
+    /// <summary>Appends a name known to be absent (the decoder checks duplicates itself).</summary>
+    internal void AddEntry(Entry entry)
+    {
+        _entries.Add(entry);
+        if (_index is not null)
+        {
+            _index[entry.Name] = entry;
+        }
+        else if (_entries.Count > IndexThreshold)
+        {
+            _index = new Dictionary<string, Entry>(StringComparer.Ordinal);
+            foreach (var e in _entries)
+            {
+                _index.TryAdd(e.Name, e);
+            }
+        }
+    }
 
     public HeaderList Clone()
     {
         var copy = new HeaderList();
         foreach (var entry in _entries)
         {
-            copy._entries.Add(new Entry(entry.Name, new List<string>(entry.Values)));
+            copy.AddEntry(new Entry(entry.Name, new List<string>(entry.Values)));
         }
 
         return copy;
@@ -125,6 +154,11 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
 
     private Entry? Find(string name)
     {
+        if (_index is not null)
+        {
+            return _index.GetValueOrDefault(name);
+        }
+
         foreach (var entry in _entries)
         {
             if (string.Equals(entry.Name, name, StringComparison.Ordinal))

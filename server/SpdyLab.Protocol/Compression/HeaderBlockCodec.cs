@@ -89,6 +89,8 @@ public static class HeaderBlockCodec
         var position = 0;
         var count = ReadLength(block, ref position, lengthFieldSize, streamId);
         var headers = new HeaderList();
+        // A hostile block can hold tens of thousands of tiny pairs: check duplicates with a set, not by scanning.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         for (long i = 0; i < count; i++)
         {
             var nameLength = ReadLength(block, ref position, lengthFieldSize, streamId);
@@ -104,7 +106,7 @@ public static class HeaderBlockCodec
             }
 
             var nameText = Encoding.Latin1.GetString(name).ToLowerInvariant();
-            if (headers.Contains(nameText))
+            if (!seen.Add(nameText))
             {
                 throw SpdyProtocolException.StreamError(streamId, RstStatus.ProtocolError, $"duplicate header name '{nameText}'");
             }
@@ -116,16 +118,20 @@ public static class HeaderBlockCodec
                 throw SpdyProtocolException.StreamError(streamId, RstStatus.ProtocolError, $"illegal NUL placement in the value of '{nameText}'");
             }
 
+            var values = new List<string>(1);
             if (value.Length == 0)
             {
-                headers.Add(nameText, string.Empty);
-                continue;
+                values.Add(string.Empty);
+            }
+            else
+            {
+                foreach (var range in value.Split((byte)0))
+                {
+                    values.Add(Encoding.Latin1.GetString(value[range]));
+                }
             }
 
-            foreach (var range in value.Split((byte)0))
-            {
-                headers.Add(nameText, Encoding.Latin1.GetString(value[range]));
-            }
+            headers.AddEntry(new HeaderList.Entry(nameText, values));
         }
 
         if (position != block.Length)

@@ -233,7 +233,10 @@ public sealed partial class SpdySession : IAsyncDisposable
 
                         Interlocked.Add(ref Counters.bytesReceived, before - buffer.Length);
                         Interlocked.Increment(ref Counters.framesReceived);
-                        Trace($"<- {frame}");
+                        if (_options.Trace is not null)
+                        {
+                            Trace($"<- {frame}");
+                        }
                         await HandleFrameAsync(frame).ConfigureAwait(false);
                     }
                 }
@@ -772,6 +775,11 @@ public sealed partial class SpdySession : IAsyncDisposable
 
             foreach (var entry in frame.Entries)
             {
+                if (entry.Id is < SettingsId.UploadBandwidth or > SettingsId.ClientCertificateVectorSize)
+                {
+                    continue; // unknown ids are ignored (and not stored: a peer could send millions)
+                }
+
                 _peerSettings[entry.Id] = entry.Value;
                 // Persistence is implemented on the client only; "servers MUST ignore persistence related flags
                 // sent by a client".
@@ -973,7 +981,11 @@ public sealed partial class SpdySession : IAsyncDisposable
     /// <summary>Stream error: RST_STREAM(status) and close the stream locally (spdy3 §2.4.2).</summary>
     private void ResetLocked(int id, SpdyStream? stream, RstStatus status, string reason, bool peerTriggered = true)
     {
-        Trace($"-- reset stream {id}: {status} ({reason})");
+        if (_options.Trace is not null)
+        {
+            Trace($"-- reset stream {id}: {status} ({reason})");
+        }
+
         EnqueueLocked(new OutFrame { Kind = OutKind.RstStream, StreamId = id, Status = status, PeerTriggered = peerTriggered });
         RememberResetLocked(id);
         if (stream is not null && stream.State == StreamState.Open)

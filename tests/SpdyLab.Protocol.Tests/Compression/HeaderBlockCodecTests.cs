@@ -83,4 +83,23 @@ public class HeaderBlockCodecTests
 
         Assert.That(second.WrittenCount, Is.LessThan(first.WrittenCount / 2));
     }
+
+    [Test]
+    [CancelAfter(10000)]
+    public void Parse_TensOfThousandsOfPairs_DecodesThemAll()
+    {
+        // 28,000 distinct one-letter-ish names: what a 256 KB block can hold at most.
+        var output = new ArrayBufferWriter<byte>();
+        var headers = new HeaderList();
+        for (var i = 0; i < 28_000; i++)
+        {
+            headers.AddEntry(new HeaderList.Entry(i.ToString("x", System.Globalization.CultureInfo.InvariantCulture), [string.Empty]));
+        }
+
+        HeaderBlockCodec.Serialize(headers, 4, output);
+
+        var parsed = HeaderBlockCodec.Parse(output.WrittenSpan, 4, 1);
+
+        Assert.That(parsed.NameCount, Is.EqualTo(28_000));
+    }
 }
