@@ -71,6 +71,42 @@ public sealed class SpdyClientConnectionTests(ClientProtocol protocol)
         Assert.That(_server.Requests.Select(r => r.Id), Is.EqualTo(Enumerable.Range(0, 60).Select(i => 1 + (2 * i))));
     }
 
+    [Test]
+    public async Task SendAsync_ServerLimitsConcurrentStreams_NeverMoreOpenThanAllowed()
+    {
+        var open = 0;
+        var maxOpen = 0;
+        _server.OnConnect = session => session.SettingsAsync(new SettingsEntry(SettingsId.MaxConcurrentStreams, SettingsEntryFlags.None, 2));
+        _server.OnRequest = async (session, request) =>
+        {
+            var now = Interlocked.Increment(ref open);
+            InterlockedMax(ref maxOpen, now);
+            await Task.Delay(30);
+            Interlocked.Decrement(ref open); // before the FIN goes out: the client may reuse the slot right after it
+            await ScriptedSpdyServer.DefaultResponseAsync(session, request);
+        };
+        await using var connection = await ConnectAsync();
+        await Task.Delay(100); // let the SETTINGS frame arrive before the burst
+
+        var results = await Task.WhenAll(Enumerable.Range(1, 8).Select(async i =>
+        {
+            await using var response = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, $"/bytes/{i}")), CancellationToken.None);
+            return (await ReadAllAsync(response)).Length;
+        }));
+
+        Assert.That(results, Is.EqualTo(Enumerable.Range(1, 8)));
+        Assert.That(maxOpen, Is.LessThanOrEqualTo(2));
+        Assert.That(_server.Requests, Has.Count.EqualTo(8));
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
+    }
+
     [TestCase(0)]
     [TestCase(7)]
     public async Task SendAsync_Priority_IsScaledToTheVersionsRange(int priority)

@@ -182,6 +182,8 @@ internal sealed class ScriptedSpdyServer : IAsyncDisposable
                 WriteBody(buffer, pushedId, body);
             });
 
+        public Task SettingsAsync(params SettingsEntry[] entries) => WriteAsync(buffer => _writer.WriteSettings(buffer, 0, entries));
+
         public Task ResetAsync(int streamId, RstStatus status) => WriteAsync(buffer => _writer.WriteRstStream(buffer, streamId, status));
 
         public Task GoAwayAsync(int lastGoodStreamId) => WriteAsync(buffer => _writer.WriteGoAway(buffer, lastGoodStreamId, GoAwayStatus.Ok));
