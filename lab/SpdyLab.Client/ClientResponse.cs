@@ -24,6 +24,9 @@ public sealed class ClientResponse : IAsyncDisposable
     /// <summary>The SPDY stream id (0 for HTTP/1.1 and h2 through HttpClient).</summary>
     public int StreamId { get; init; }
 
+    /// <summary>True when the response is a resource the server had pushed (no request went out, spdy3 §3.3.2).</summary>
+    public bool FromPush { get; init; }
+
     /// <summary>From handing the request to the connection until the response headers arrived.</summary>
     public TimeSpan TimeToHeaders { get; init; }
 
@@ -54,4 +57,7 @@ public sealed class PushedResponse
 
     /// <summary>Completes when the pushed stream ended (FIN, reset or session end).</summary>
     public required Task Completion { get; init; }
+
+    /// <summary>True once a request for this URL was answered from the push (each push answers one request).</summary>
+    public bool Claimed { get; internal set; }
 }

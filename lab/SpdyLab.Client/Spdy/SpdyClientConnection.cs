@@ -84,6 +84,12 @@ internal sealed class SpdyClientConnection : IClientConnection
 
     public async Task<ClientResponse> SendAsync(ClientRequest request, CancellationToken cancellationToken)
     {
+        // spdy3 §3.3.2: a resource being pushed is not requested again; wait for the push instead.
+        if (request.Method == "GET" && request.Body is null && await TakePushedAsync(request, cancellationToken) is { } fromPush)
+        {
+            return fromPush;
+        }
+
         var profile = _session.Profile;
         var extra = new List<KeyValuePair<string, string>>(request.Headers);
         AddDefault(extra, "user-agent", "spdylab");
@@ -132,6 +138,41 @@ internal sealed class SpdyClientConnection : IClientConnection
         {
             throw translated;
         }
+    }
+
+    private async Task<ClientResponse?> TakePushedAsync(ClientRequest request, CancellationToken cancellationToken)
+    {
+        PushedResponse? push;
+        lock (_pushed)
+        {
+            push = _pushed.FirstOrDefault(p => !p.Claimed && p.Error is null && p.Url == request.Url);
+            if (push is null)
+            {
+                return null;
+            }
+
+            push.Claimed = true;
+        }
+
+        var clock = Stopwatch.StartNew();
+        await push.Completion.WaitAsync(cancellationToken);
+        if (push.Error is not null)
+        {
+            return null; // the push failed: fetch it normally
+        }
+
+        _options.Trace?.Invoke($"* {request.Url} answered from pushed stream {push.StreamId}");
+        return new ClientResponse
+        {
+            Url = request.Url,
+            Status = push.Status,
+            Headers = push.Headers,
+            Body = new MemoryStream(push.Body, writable: false),
+            Protocol = Protocol,
+            StreamId = push.StreamId,
+            FromPush = true,
+            TimeToHeaders = clock.Elapsed,
+        };
     }
 
     /// <summary>Maps engine and transport failures to the one public exception, saying what happened.</summary>

@@ -376,6 +376,11 @@ public static class GetCommand
                 json.WriteNumber("status", response.Status);
                 json.WriteString("protocol", response.Protocol.AlpnId());
                 json.WriteNumber("streamId", response.StreamId);
+                if (response.FromPush)
+                {
+                    json.WriteBoolean("fromPush", true);
+                }
+
                 WriteHeaders(json, response.Headers);
             }
 

@@ -170,6 +170,31 @@ public sealed class SpdyClientConnectionTests(ClientProtocol protocol)
     }
 
     [Test]
+    public async Task SendAsync_UrlThatWasPushed_IsAnsweredFromThePushWithoutARequest()
+    {
+        var css = "p { margin: 0 }"u8.ToArray();
+        _server.OnRequest = async (session, request) =>
+        {
+            await session.PushAsync(request.Id, 2, "/style.css", css, host: $"127.0.0.1:{_server.Port}");
+            await session.ReplyAsync(request.Id, 200, [], "<html>"u8.ToArray());
+        };
+        await using var connection = await ConnectAsync();
+        await using (var page = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/")), CancellationToken.None))
+        {
+            await ReadAllAsync(page);
+        }
+
+        await connection.WaitForPushesAsync(CancellationToken.None);
+
+        await using var style = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/style.css")), CancellationToken.None);
+
+        Assert.That(style.FromPush, Is.True);
+        Assert.That((style.Status, style.StreamId), Is.EqualTo((200, 2)));
+        Assert.That(await ReadAllAsync(style), Is.EqualTo(css));
+        Assert.That(_server.Requests, Has.Count.EqualTo(1), "no SYN_STREAM for the pushed URL");
+    }
+
+    [Test]
     public async Task SendAsync_ServerResetsStream_ThrowsStreamErrorNamingTheStatus()
     {
         _server.OnRequest = (session, request) => session.ResetAsync(request.Id, RstStatus.RefusedStream);
