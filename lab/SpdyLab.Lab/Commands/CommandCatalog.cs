@@ -8,6 +8,7 @@ public static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return ServeCommand.Create();
+        yield return SitesCommand.Create();
         yield return ResultsCommand.Create();
         yield return GetCommand.Create();
         yield return ShellCommand.Create();

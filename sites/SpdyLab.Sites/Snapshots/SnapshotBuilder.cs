@@ -7,7 +7,7 @@ namespace SpdyLab.Sites.Snapshots;
 /// a temporary sibling folder that is renamed into place only when complete, so a failure leaves
 /// nothing half-written.
 /// </summary>
-public sealed class SnapshotBuilder
+public sealed partial class SnapshotBuilder
 {
     readonly Dictionary<string, byte[]> _bodies = new(StringComparer.Ordinal);
 
@@ -90,7 +90,16 @@ public sealed class SnapshotBuilder
             var exchange = snapshot.Exchanges.First(e => e.Body == reference);
             File.WriteAllBytes(Snapshot.BodyPath(folder, reference)!, snapshot.BodyOf(exchange).ToArray());
         }
-        var json = JsonSerializer.Serialize(snapshot.Manifest, SnapshotManifest.JsonOptions);
-        File.WriteAllText(Path.Combine(folder, Snapshot.ManifestFileName), json.ReplaceLineEndings("\n") + "\n");
+        File.WriteAllText(Path.Combine(folder, Snapshot.ManifestFileName), ManifestJson(snapshot.Manifest));
     }
+
+    /// <summary>The manifest as indented JSON with each header pair on one line ("[name, value]").</summary>
+    public static string ManifestJson(SnapshotManifest manifest)
+    {
+        var json = JsonSerializer.Serialize(manifest, SnapshotManifest.JsonOptions).ReplaceLineEndings("\n");
+        return HeaderPair().Replace(json, "[$1, $2]") + "\n";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("\\[\n\\s*(\"(?:[^\"\\\\]|\\\\.)*\"),\n\\s*(\"(?:[^\"\\\\]|\\\\.)*\")\n\\s*\\]")]
+    private static partial System.Text.RegularExpressions.Regex HeaderPair();
 }

@@ -21,6 +21,8 @@ public sealed class SnapshotManifest
     public string? Source { get; set; }
     /// <summary>The URL a browser navigates to (the first exchange's URL unless said otherwise).</summary>
     public string? Page { get; set; }
+    /// <summary>What an importer could not carry over faithfully (skipped entries, synthesized bodies).</summary>
+    public List<string>? Notes { get; set; }
     public List<ExchangeRecord> Exchanges { get; set; } = [];
 
     public static readonly JsonSerializerOptions JsonOptions = new()

@@ -1,0 +1,233 @@
+using System.CommandLine;
+using System.Text.Json;
+using SpdyLab.Sites.Corpus;
+using SpdyLab.Sites.Import;
+using SpdyLab.Sites.Snapshots;
+
+namespace SpdyLab.Lab.Commands;
+
+/// <summary>
+/// <c>spdylab sites</c>: the page snapshots the lab replays: list, show, generate the shipped corpus,
+/// import HAR / Mahimahi / Web Page Replay recordings, export HAR.
+/// </summary>
+public static class SitesCommand
+{
+    static readonly JsonSerializerOptions Json = new(SnapshotManifest.JsonOptions) { WriteIndented = true };
+
+    public static SiteCatalog Catalog() =>
+        new(Path.Combine(LabPaths.RepositoryRoot, "sites", "corpus"), Path.Combine(LabPaths.Home, "sites"));
+
+    /// <summary>Loads a snapshot by name or folder, or throws a usage error listing what exists.</summary>
+    public static Snapshot LoadSite(string option, string nameOrDirectory)
+    {
+        var catalog = Catalog();
+        var folder = catalog.Find(nameOrDirectory)
+            ?? throw new UsageException($"{option}: no snapshot named '{nameOrDirectory}'; known: {string.Join(", ", catalog.List().Select(e => e.Name))} (or give a snapshot folder)");
+        try
+        {
+            return Snapshot.Load(folder);
+        }
+        catch (SnapshotFormatException e)
+        {
+            throw new UsageException($"{option}: {e.Message}");
+        }
+    }
+
+    public static Command Create()
+    {
+        var command = new Command("sites", "Page snapshots: list, show, generate the 2009 corpus, import HAR/Mahimahi/WPR, export HAR.");
+        command.Subcommands.Add(ListCommand());
+        command.Subcommands.Add(ShowCommand());
+        command.Subcommands.Add(GenerateCommand());
+        command.Subcommands.Add(ImportCommand());
+        command.Subcommands.Add(ExportCommand());
+        return command;
+    }
+
+    static Option<bool> JsonOption() => new("--json") { Description = "print JSON for scripts instead of a table" };
+
+    static Command ListCommand()
+    {
+        var json = JsonOption();
+        var command = new Command("list", "List the snapshots (shipped corpus and imported) with per-page figures.");
+        command.Options.Add(json);
+        CommandActions.SetAction(command, (parseResult, _) =>
+        {
+            var catalog = Catalog();
+            var rows = new List<(SiteCatalog.Entry Entry, SiteFigures? Figures, string? Error)>();
+            foreach (var entry in catalog.List())
+            {
+                try
+                {
+                    rows.Add((entry, SiteFigures.Measure(Snapshot.Load(entry.Directory)), null));
+                }
+                catch (SnapshotFormatException e)
+                {
+                    rows.Add((entry, null, e.Message));
+                }
+            }
+            if (parseResult.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(rows.Select(r => new
+                {
+                    name = r.Entry.Name,
+                    origin = r.Entry.Shipped ? "shipped" : "imported",
+                    directory = r.Entry.Directory,
+                    figures = r.Figures,
+                    error = r.Error,
+                }), Json));
+                return Task.FromResult(0);
+            }
+            Console.WriteLine($"corpus: {catalog.CorpusFolder}\nimported: {catalog.UserFolder}\n");
+            Console.WriteLine($"{"name",-14} {"origin",-8} {"GETs",5} {"hosts",5} {"images",6} {"scripts",7} {"css",4} {"wire KB",8} {"raw KB",8} {"gzip",5}");
+            foreach (var (entry, f, error) in rows)
+            {
+                Console.WriteLine(f is null
+                    ? $"{entry.Name,-14} {(entry.Shipped ? "shipped" : "imported"),-8} unreadable: {error}"
+                    : $"{entry.Name,-14} {(entry.Shipped ? "shipped" : "imported"),-8} {f.Gets,5} {f.Hosts,5} {f.Images,6} {f.Scripts,7} {f.Stylesheets,4} {f.WireKB,8:F1} {f.UncompressedKB,8:F1} {f.CompressedShare,5:P0}");
+            }
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    static Command ShowCommand()
+    {
+        var name = new Argument<string>("name") { Description = "snapshot name (see 'sites list') or folder" };
+        var json = JsonOption();
+        var command = new Command("show", "Show one snapshot: its figures and every exchange.");
+        command.Arguments.Add(name);
+        command.Options.Add(json);
+        CommandActions.SetAction(command, (parseResult, _) =>
+        {
+            var snapshot = LoadSite("NAME", parseResult.GetValue(name)!);
+            var figures = SiteFigures.Measure(snapshot);
+            if (parseResult.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { name = snapshot.Name, directory = snapshot.Directory, snapshot.Manifest.Description, snapshot.Manifest.Source, snapshot.Manifest.Page, figures, exchanges = snapshot.Exchanges }, Json));
+                return Task.FromResult(0);
+            }
+            Console.WriteLine($"{snapshot.Name}: {snapshot.Manifest.Description}");
+            Console.WriteLine($"folder: {snapshot.Directory}\nsource: {snapshot.Manifest.Source}\npage:   {snapshot.Manifest.Page}");
+            Console.WriteLine($"{figures.Gets} GETs, {figures.Hosts} hosts (at most {figures.MostGetsToOneHost} GETs to one), {figures.WireKB:F1} KB on the wire, {figures.UncompressedKB:F1} KB uncompressed, {figures.CompressedShare:P0} of compressible bytes gzipped");
+            Console.WriteLine($"images {figures.Images} ({figures.ImageKB:F1} KB), scripts {figures.Scripts} ({figures.ScriptKB:F1} KB), stylesheets {figures.Stylesheets} ({figures.CssKB:F1} KB), HTML {figures.HtmlKB:F1} KB");
+            Console.WriteLine($"headers: request {figures.MeanRequestHeaderBytes:F0} B, response {figures.MeanResponseHeaderBytes:F0} B on average; {figures.RequestsWithCookie} requests carry a cookie (mean {figures.MeanCookieBytes:F0} B)\n");
+            Console.WriteLine($"{"id",4} {"status",6} {"type",-10} {"bytes",8} {"from",5} {"how",-8} url");
+            foreach (var e in snapshot.Exchanges)
+            {
+                var flags = e.Flags is { Count: > 0 } ? "  [" + string.Join(", ", e.Flags) + "]" : "";
+                Console.WriteLine($"{e.Id,4} {e.Status,6} {e.Type ?? SiteFigures.Classify(e),-10} {e.BodySize,8} {(e.Initiator?.ToString() ?? "-"),5} {e.InitiatorType ?? "-",-8} {e.Method} {e.Url}{flags}");
+            }
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    static Command GenerateCommand()
+    {
+        var output = new Option<string>("--out") { Description = "folder to write the corpus to (default: the repository's sites/corpus)" };
+        var seed = new Option<ulong>("--seed") { Description = "generator seed", DefaultValueFactory = _ => CorpusGenerator.DefaultSeed };
+        var json = JsonOption();
+        var command = new Command("generate", "Generate the 25-site 2009 corpus (deterministic: the same seed gives the same bytes).");
+        command.Options.Add(output);
+        command.Options.Add(seed);
+        command.Options.Add(json);
+        CommandActions.SetAction(command, (parseResult, _) =>
+        {
+            var folder = parseResult.GetValue(output) ?? Catalog().CorpusFolder;
+            var snapshots = CorpusGenerator.WriteCorpus(folder, parseResult.GetValue(seed));
+            var figures = snapshots.Select(SiteFigures.Measure).ToList();
+            if (parseResult.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { folder = Path.GetFullPath(folder), sites = figures, mean = SiteFigures.Mean(figures) }, Json));
+                return Task.FromResult(0);
+            }
+            Console.WriteLine($"wrote {snapshots.Count} sites to {Path.GetFullPath(folder)} (figures in its README.md)");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    static Command ImportCommand()
+    {
+        var file = new Argument<string>("file") { Description = "HAR file (.har), Web Page Replay archive (.wprgo), or Mahimahi recorded-site folder" };
+        var name = new Option<string>("--name") { Description = "snapshot name (default: from the file name)" };
+        var format = new Option<string>("--format") { Description = "har, wpr or mahimahi (default: from the file)" };
+        var replace = new Option<bool>("--replace") { Description = "replace an existing imported snapshot of that name" };
+        var json = JsonOption();
+        var command = new Command("import", "Import a recording into $SPDYLAB_HOME/sites/NAME.");
+        command.Arguments.Add(file);
+        foreach (var option in new Option[] { name, format, replace, json })
+        {
+            command.Options.Add(option);
+        }
+        CommandActions.SetAction(command, (parseResult, _) =>
+        {
+            var path = parseResult.GetValue(file)!;
+            if (!File.Exists(path) && !Directory.Exists(path))
+            {
+                throw new UsageException($"FILE: '{path}' does not exist");
+            }
+            var snapshotName = parseResult.GetValue(name) ?? Importers.DefaultName(path);
+            if (!SiteCatalog.IsValidName(snapshotName))
+            {
+                throw new UsageException($"--name: '{snapshotName}' is not a valid name; accepted: letters, digits, '.', '-', '_'");
+            }
+            var catalog = Catalog();
+            var target = catalog.UserPath(snapshotName);
+            if (Directory.Exists(target) && !parseResult.GetValue(replace))
+            {
+                throw new UsageException($"--name: '{snapshotName}' already exists in {catalog.UserFolder}; pass --replace or another --name");
+            }
+            Snapshot snapshot;
+            try
+            {
+                var builder = Importers.Import(path, snapshotName, parseResult.GetValue(format));
+                snapshot = builder.WriteTo(target, replace: true);
+            }
+            catch (SnapshotFormatException e)
+            {
+                throw new UsageException(e.Message);
+            }
+            var figures = SiteFigures.Measure(snapshot);
+            var synthesized = snapshot.Exchanges.Count(e => e.HasFlag(ExchangeFlags.BodySynthesized));
+            if (parseResult.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { name = snapshot.Name, directory = snapshot.Directory, exchanges = snapshot.Exchanges.Count, synthesized, figures }, Json));
+                return Task.FromResult(0);
+            }
+            Console.WriteLine($"imported {snapshot.Exchanges.Count} exchanges ({figures.Hosts} hosts, {figures.WireKB:F1} KB on the wire) into {snapshot.Directory}");
+            if (synthesized > 0)
+            {
+                Console.WriteLine($"{synthesized} bodies were missing from the recording and were synthesized at the recorded size (flagged 'body-synthesized')");
+            }
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    static Command ExportCommand()
+    {
+        var name = new Argument<string>("name") { Description = "snapshot name or folder" };
+        var har = new Option<string>("--har") { Description = "HAR file to write", Required = true };
+        var json = JsonOption();
+        var command = new Command("export", "Export a snapshot as a HAR 1.2 file.");
+        command.Arguments.Add(name);
+        command.Options.Add(har);
+        command.Options.Add(json);
+        CommandActions.SetAction(command, (parseResult, _) =>
+        {
+            var snapshot = LoadSite("NAME", parseResult.GetValue(name)!);
+            var path = parseResult.GetValue(har)!;
+            HarExporter.Write(snapshot, path);
+            if (parseResult.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { name = snapshot.Name, har = Path.GetFullPath(path), entries = snapshot.Exchanges.Count }, Json));
+                return Task.FromResult(0);
+            }
+            Console.WriteLine($"wrote {snapshot.Exchanges.Count} entries to {Path.GetFullPath(path)}");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+}
