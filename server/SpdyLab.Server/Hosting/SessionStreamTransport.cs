@@ -22,7 +22,14 @@ internal sealed class SessionStreamTransport(SpdySession session, SpdyStream str
     public override ValueTask SendDataAsync(ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken) =>
         stream.WriteDataAsync(data, endStream, cancellationToken);
 
-    public override void Reset(bool cancel) => stream.Reset(cancel ? RstStatus.Cancel : RstStatus.InternalError);
+    /// <summary>True once we reset the stream (app failure, body timeout, abort), as opposed to the client.</summary>
+    public bool ResetLocally { get; private set; }
+
+    public override void Reset(bool cancel)
+    {
+        ResetLocally = true;
+        stream.Reset(cancel ? RstStatus.Cancel : RstStatus.InternalError);
+    }
 
     public override async ValueTask<StreamTransport?> OpenPushAsync(PushTarget target, int status, IReadOnlyList<KeyValuePair<string, string>> headers,
         bool endStream, CancellationToken cancellationToken)

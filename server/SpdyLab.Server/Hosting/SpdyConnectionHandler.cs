@@ -56,15 +56,16 @@ public sealed class SpdyConnectionHandler
             MaxConcurrentStreams = Options.MaxConcurrentStreams,
             IdleTimeout = Options.IdleTimeout,
             InitialWindowSize = Options.InitialWindowSize,
-            SessionWindowSize = Math.Max(Options.InitialWindowSize, 65536),
+            SessionWindowSize = Math.Max(Options.SessionWindowSize, 65536),
             Trace = Logger.IsEnabled(LogLevel.Trace) ? line => Logger.LogTrace("{Connection} {Frame}", connection.ConnectionId, line) : null,
         };
         var started = DateTime.UtcNow;
         SpdySession? session = null;
-        session = new SpdySession(connection.Transport, options, stream => HandleStreamAsync(session!, stream, info, scheme));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        var guard = new PeerResetGuard(Options.MaxPeerResets, Options.PeerResetWindow);
+        session = new SpdySession(connection.Transport, options, stream => HandleStreamAsync(session!, stream, info, scheme, guard, stop, connection.ConnectionId));
         Logger.LogInformation("connection {Id} from {Remote}: {Protocol} ({Transport})", connection.ConnectionId, connection.RemoteEndPoint, alpn, isTls ? "TLS" : "cleartext");
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
         var lifetime = connection.Features.Get<IConnectionLifetimeNotificationFeature>();
         using var shutdownRegistration = lifetime?.ConnectionClosedRequested.Register(() => _ = ShutdownAsync(session, stop, connection.ConnectionId));
         try
@@ -125,10 +126,44 @@ public sealed class SpdyConnectionHandler
         }
     }
 
-    private async Task HandleStreamAsync(SpdySession session, SpdyStream stream, SpdyConnectionInfo info, string defaultScheme)
+    private async Task HandleStreamAsync(SpdySession session, SpdyStream stream, SpdyConnectionInfo info, string defaultScheme,
+        PeerResetGuard guard, CancellationTokenSource stop, string connectionId)
+    {
+        var transport = new SessionStreamTransport(session, stream, Options.PushEnabled);
+        try
+        {
+            await HandleRequestAsync(session, stream, transport, info, defaultScheme);
+        }
+        catch (Exception e) when (stream.Aborted.IsCancellationRequested)
+        {
+            Logger.LogDebug("stream {StreamId}: reset before it was handled ({Message})", stream.Id, e.Message);
+        }
+        // Rapid reset (CVE-2023-44487's pattern, which SPDY allows as well): a client that opens streams and
+        // resets them before the answer makes the server work for nothing. Too many in a window: GOAWAY.
+        if (stream.Aborted.IsCancellationRequested && !transport.ResetLocally && !session.IsGoingAway && guard.CountAndCheck())
+        {
+            Logger.LogWarning("connection {Id}: more than {Max} requests reset by the client within {Window}; GOAWAY PROTOCOL_ERROR",
+                connectionId, Options.MaxPeerResets, Options.PeerResetWindow);
+            try
+            {
+                await session.GoAwayAsync(GoAwayStatus.ProtocolError);
+            }
+            catch (Exception)
+            {
+            }
+            try
+            {
+                stop.CancelAfter(TimeSpan.FromMilliseconds(100));
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    private async Task HandleRequestAsync(SpdySession session, SpdyStream stream, SessionStreamTransport transport, SpdyConnectionInfo info, string defaultScheme)
     {
         var profile = session.Profile;
-        var transport = new SessionStreamTransport(session, stream, Options.PushEnabled);
         var request = profile.ReadRequest(stream.Headers);
         var headers = new List<KeyValuePair<string, string>>();
         foreach (var (name, value) in stream.Headers)
@@ -161,11 +196,32 @@ public sealed class SpdyConnectionHandler
             hasBody = !(peek.IsCompleted && peek.Buffer.IsEmpty);
             stream.Input.AdvanceTo(peek.Buffer.Start);
         }
-        var context = new SpdyRequestContext(head, hasBody ? stream.Input : null, transport, info, stream.Id, stream.Priority, isPush: false, stream.Aborted).Initialize();
+        var context = new SpdyRequestContext(head, hasBody ? stream.Input : null, transport, info, stream.Id, stream.Priority, isPush: false, stream.Aborted,
+            Options.RequestBodyTimeout).Initialize();
         await _runner.RunAsync(context);
         if (!hasBody)
         {
             await stream.Input.CompleteAsync();
+        }
+    }
+
+    /// <summary>Counts requests the client reset before their answer, in a sliding window.</summary>
+    private sealed class PeerResetGuard(int max, TimeSpan window)
+    {
+        private readonly Queue<long> _times = new();
+
+        public bool CountAndCheck()
+        {
+            var now = Environment.TickCount64;
+            lock (_times)
+            {
+                _times.Enqueue(now);
+                while (_times.Count > 0 && now - _times.Peek() > window.TotalMilliseconds)
+                {
+                    _times.Dequeue();
+                }
+                return _times.Count > max;
+            }
         }
     }
 }

@@ -34,14 +34,29 @@ public sealed class SpdyServerOptions
     /// <summary>Streams the client may open at once (SETTINGS_MAX_CONCURRENT_STREAMS); more get REFUSED_STREAM.</summary>
     public int MaxConcurrentStreams { get; set; } = 100;
 
-    /// <summary>Our per-stream receive window (SETTINGS_INITIAL_WINDOW_SIZE, SPDY/3+); also the SPDY/3.1 session window.</summary>
+    /// <summary>Our per-stream receive window (SETTINGS_INITIAL_WINDOW_SIZE, SPDY/3+).</summary>
     public int InitialWindowSize { get; set; } = 65536;
+
+    /// <summary>
+    /// Our SPDY/3.1 session receive window (raised from 64 KiB by a WINDOW_UPDATE on stream 0 at the start),
+    /// large enough that several uploads at once are limited by their stream windows, not by the session's.
+    /// </summary>
+    public int SessionWindowSize { get; set; } = 1 << 20;
 
     /// <summary>Pushes started per request at most (the rest of X-Associated-Content is ignored).</summary>
     public int MaxPushesPerRequest { get; set; } = 64;
 
     /// <summary>How long a pushed resource's request may take to start its response before the push is dropped.</summary>
     public TimeSpan PushOpenTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Requests the client may reset before their answer within <see cref="PeerResetWindow"/> (rapid reset guard); more: GOAWAY.</summary>
+    public int MaxPeerResets { get; set; } = 200;
+
+    /// <summary>The window of <see cref="MaxPeerResets"/>.</summary>
+    public TimeSpan PeerResetWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a request body read may wait for the client's next DATA before the stream is reset (CANCEL).</summary>
+    public TimeSpan RequestBodyTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a session may sit without any frame before it is closed with GOAWAY.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);

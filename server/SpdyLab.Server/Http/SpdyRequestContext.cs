@@ -37,7 +37,7 @@ internal sealed class SpdyRequestContext :
     private int _statusCode = 200;
 
     public SpdyRequestContext(SpdyRequestHead head, PipeReader? requestBody, StreamTransport transport, SpdyConnectionInfo connection,
-        int streamId, int priority, bool isPush, CancellationToken streamAborted)
+        int streamId, int priority, bool isPush, CancellationToken streamAborted, TimeSpan? bodyTimeout = null)
     {
         _transport = transport;
         _connection = connection;
@@ -62,7 +62,7 @@ internal sealed class SpdyRequestContext :
         {
             Headers[group.Key] = new StringValues(group.Select(h => h.Value).ToArray());
         }
-        Body = requestBody?.AsStream() ?? Stream.Null;
+        Body = requestBody is null ? Stream.Null : new RequestBodyStream(requestBody.AsStream(), bodyTimeout ?? Timeout.InfiniteTimeSpan, this);
         ResponseHeaders = new HeaderDictionary();
         _writer = new ResponseBodyWriter(this);
         Features = new FeatureCollection();
@@ -255,6 +255,13 @@ internal sealed class SpdyRequestContext :
     /// </summary>
     public async Task FinishAsync(Exception? failure)
     {
+        if (_aborted.IsCancellationRequested)
+        {
+            // Reset by the client (or by us, or the session ended): nothing more goes on the wire.
+            _completed = true;
+            await RunOnCompletedAsync();
+            return;
+        }
         if (failure is not null)
         {
             if (!_started && !_aborted.IsCancellationRequested)
@@ -543,5 +550,52 @@ internal sealed class SpdyRequestContext :
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = bigger;
         }
+    }
+
+    /// <summary>
+    /// The request body with a read timeout: a client that stops sending in the middle of a body (or of a
+    /// DATA frame) would otherwise hold the request forever. On timeout the stream is reset with CANCEL.
+    /// </summary>
+    private sealed class RequestBodyStream(Stream inner, TimeSpan timeout, SpdyRequestContext owner) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, owner.RequestAborted);
+            bounded.CancelAfter(timeout);
+            try
+            {
+                return await inner.ReadAsync(buffer, bounded.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !owner.RequestAborted.IsCancellationRequested)
+            {
+                owner.Abort();
+                throw new IOException($"no request body data for {timeout}; stream reset");
+            }
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
