@@ -15,5 +15,6 @@ public static class CommandCatalog
         yield return ReproduceCommand.Create();
         yield return SweepCommand.Create();
         yield return RunCommand.Create();
+        yield return LoadCommand.Create();
     }
 }

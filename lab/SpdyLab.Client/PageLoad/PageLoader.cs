@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace SpdyLab.Client.PageLoad;
+
+/// <summary>
+/// The browser model: navigates to a page's document, discovers subresources from the content as a
+/// browser's parser does (HTML and CSS, parsed when each response completes) and, for what only a
+/// script would reveal, from the recorded initiators when the initiating resource completes; fetches
+/// each resource once over the chosen transport and measures the load. The load ends when the last
+/// resource completes (the onload analogue).
+/// </summary>
+public sealed partial class PageLoader
+{
+    private readonly PageDescription _page;
+    private readonly PageLoadOptions _options;
+    private readonly Stopwatch _clock = new();
+    private readonly Dictionary<string, ResourceLoad> _loads = new(StringComparer.Ordinal);
+    private readonly List<ResourceLoad> _order = [];
+    private readonly List<string> _unknownReferences = [];
+    private readonly List<Task> _running = [];
+    private readonly TaskCompletionSource _allDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IPageTransport _transport = null!;
+    private CancellationToken _cancellationToken;
+    private int _outstanding;
+    private bool _prefetched;
+
+    private PageLoader(PageDescription page, PageLoadOptions options)
+    {
+        _page = page;
+        _options = options;
+    }
+
+    private double Now() => _clock.Elapsed.TotalMilliseconds;
+
+    public static async Task<PageLoadResult> LoadAsync(PageDescription page, PageLoadOptions options, CancellationToken cancellationToken)
+    {
+        WarmUp();
+        var loader = new PageLoader(page, options);
+        return await loader.RunAsync(cancellationToken);
+    }
+
+    private async Task<PageLoadResult> RunAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        _cancellationToken = timeout.Token;
+        var connector = new PageConnector(_options.Hosts, _options.TlsOptions, Now);
+        _transport = CreateTransport(connector);
+        var wallStart = DateTimeOffset.UtcNow;
+        var timedOut = false;
+        await using (_transport)
+        {
+            _clock.Start();
+            Discover(_page.Document, "navigation");
+            try
+            {
+                await _allDone.Task.WaitAsync(_cancellationToken);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                timedOut = true;
+            }
+
+            lock (_loads)
+            {
+                foreach (var load in _order.Where(l => !l.Completed))
+                {
+                    load.Error ??= $"not completed within {_options.Timeout.TotalSeconds:F0} s";
+                }
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        List<ResourceLoad> loads;
+        lock (_loads)
+        {
+            loads = _order.ToList();
+        }
+
+        return PageLoadResult.Build(_page, _options, _transport, loads, connector.Connections, _unknownReferences.Distinct().ToList(), wallStart, timedOut);
+    }
+
+    private static bool _warm;
+
+    /// <summary>
+    /// Runs the HTML parser, the CSS patterns and gzip once before the clock starts: their first use in a
+    /// process costs hundreds of milliseconds of JIT and initialisation, which no browser pays per page.
+    /// </summary>
+    public static void WarmUp()
+    {
+        if (_warm)
+        {
+            return;
+        }
+
+        var origin = new Uri("http://warm.up/");
+        using var gzipped = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(gzipped, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write("<html><head><link rel=stylesheet href=a.css><style>#a{background:url(b.png)}</style><script src=c.js></script></head><body background=d.gif><img src=e.png><iframe src=f.html></iframe></body></html>"u8);
+        }
+
+        var html = ResourceDiscovery.DecodeText(gzipped.ToArray(), "gzip", "text/html; charset=utf-8");
+        _ = ResourceDiscovery.FromHtml(html, origin);
+        _ = ResourceDiscovery.FromCss("@import url(x.css); /* c */ #b{background:url('y.png')}", origin);
+        _warm = true;
+    }
+
+    private IPageTransport CreateTransport(PageConnector connector) => _options.Protocol switch
+    {
+        "http/1.1" => new Http11Transport(connector, _options.Tls, Now) { MaxConnections = _options.MaxConnectionsPerHost },
+        "h2" => new HttpClientTransport(connector, _options.Tls, _options.TlsOptions, Now),
+        "spdy/2" or "spdy/3" or "spdy/3.1" => _options.SpdyTransportFactory?.Invoke(new SpdyTransportContext
+        {
+            Options = _options,
+            Connector = connector,
+            Page = _page,
+            Clock = Now,
+        }) ?? throw new PageLoadException($"{_options.Protocol}: no SPDY transport is available in this build (the SPDY client session has not landed)"),
+        _ => throw new PageLoadException($"protocol '{_options.Protocol}' is not one of http/1.1, spdy/2, spdy/3, spdy/3.1, h2"),
+    };
+
+    /// <summary>Queues a resource the first time anything finds it; later finds are ignored.</summary>
+    private void Discover(PageResource resource, string how)
+    {
+        ResourceLoad load;
+        ResourceLoad? pushed;
+        lock (_loads)
+        {
+            if (_loads.ContainsKey(resource.Key) || _cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var scheme = _options.Tls ? "https" : "http";
+            var url = new UriBuilder(resource.Uri) { Scheme = scheme, Port = resource.Uri.IsDefaultPort ? -1 : resource.Uri.Port }.Uri;
+            load = new ResourceLoad(resource, url, _order.Count) { DiscoveredBy = how, DiscoveredAt = Now() };
+            _loads[resource.Key] = load;
+            _order.Add(load);
+            _outstanding++;
+            pushed = _transport.Pushes?.Take(resource.Key);
+            _running.Add(pushed is null ? FetchAsync(load) : AdoptPushAsync(load, pushed));
+        }
+    }
+
+    private async Task FetchAsync(ResourceLoad load)
+    {
+        await Task.Yield(); // discovery goes on while this request waits for its connection
+        try
+        {
+            await _transport.FetchAsync(load, OnHeaders, _cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            load.Error ??= e.Message;
+            if (load.End < 0)
+            {
+                load.End = Now();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        OnComplete(load);
+    }
+
+    /// <summary>A pushed response satisfies the resource: wait for the push to finish, then use it as the response.</summary>
+    private async Task AdoptPushAsync(ResourceLoad load, ResourceLoad pushed)
+    {
+        await Task.Yield();
+        try
+        {
+            await PushCompletion(pushed).WaitAsync(_cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        load.FromPush = true;
+        load.ConnectionId = pushed.ConnectionId;
+        load.ServerAddress = pushed.ServerAddress;
+        load.SendStart = load.SendEnd = -1;
+        load.FirstByte = pushed.FirstByte;
+        load.End = Math.Max(pushed.End, load.DiscoveredAt);
+        load.Status = pushed.Status;
+        load.StatusText = pushed.StatusText;
+        load.HttpVersion = pushed.HttpVersion;
+        load.ResponseHeaders = pushed.ResponseHeaders;
+        load.ResponseHeaderBytes = pushed.ResponseHeaderBytes;
+        load.ResponseHeaderBytesRaw = pushed.ResponseHeaderBytesRaw;
+        load.ResponseBodyWireBytes = pushed.ResponseBodyWireBytes;
+        load.Body = pushed.Body;
+        load.Error = pushed.Error;
+        OnComplete(load);
+    }
+
+    /// <summary>Set by SPDY transports on the pushed load; completed when the push's stream ended.</summary>
+    public static Task PushCompletion(ResourceLoad pushed) => pushed.PushDone?.Task ?? Task.CompletedTask;
+
+    private void OnHeaders(ResourceLoad load)
+    {
+        if (_options.FollowHints && load.GetResponseHeader("X-Subresources") is { } hint)
+        {
+            foreach (Match url in QuotedUrl().Matches(hint))
+            {
+                if (Uri.TryCreate(load.Resource.Uri, url.Groups[1].Value, out var target) && _page.Find(target) is { } resource)
+                {
+                    Discover(resource, "hint");
+                }
+            }
+        }
+
+        if (_options.Prefetch && load.Order == 0 && !_prefetched)
+        {
+            _prefetched = true;
+            foreach (var resource in _page.Resources.Skip(1))
+            {
+                Discover(resource, "prefetch");
+            }
+        }
+    }
+
+    private void OnComplete(ResourceLoad load)
+    {
+        try
+        {
+            if (load.Error is null && load.Body.Length > 0 && load.Status is >= 200 and < 300)
+            {
+                var contentType = load.GetResponseHeader("Content-Type") ?? string.Empty;
+                var isHtml = load.Type == ResourceType.Document || contentType.Contains("html", StringComparison.OrdinalIgnoreCase);
+                var isCss = load.Type == ResourceType.Stylesheet || contentType.Contains("text/css", StringComparison.OrdinalIgnoreCase);
+                if (isHtml || isCss)
+                {
+                    var text = ResourceDiscovery.DecodeText(load.Body, load.GetResponseHeader("Content-Encoding"), contentType);
+                    var references = isHtml ? ResourceDiscovery.FromHtml(text, load.Resource.Uri) : ResourceDiscovery.FromCss(text, load.Resource.Uri);
+                    foreach (var reference in references)
+                    {
+                        if (_page.Find(reference.Url) is { } resource)
+                        {
+                            Discover(resource, reference.How);
+                        }
+                        else
+                        {
+                            lock (_loads)
+                            {
+                                _unknownReferences.Add(reference.Url.AbsoluteUri);
+                            }
+                        }
+                    }
+                }
+            }
+
+            if (load.Status is >= 300 and < 400 && load.GetResponseHeader("Location") is { } location
+                && Uri.TryCreate(load.Resource.Uri, location, out var target) && _page.Find(target) is { } redirected)
+            {
+                Discover(redirected, "redirect");
+            }
+
+            // What the content could not reveal (script-inserted, or missed by the parser): the recording's initiators.
+            foreach (var child in _page.ChildrenOf(load.Resource))
+            {
+                Discover(child, child.InitiatorType is "script" or "redirect" ? child.InitiatorType : "initiator");
+            }
+        }
+        catch (Exception e)
+        {
+            load.Error ??= $"discovery failed: {e.Message}";
+        }
+        finally
+        {
+            lock (_loads)
+            {
+                _outstanding--;
+                if (_outstanding == 0)
+                {
+                    _allDone.TrySetResult();
+                }
+            }
+        }
+    }
+
+    [GeneratedRegex("\"([^\"]+)\"")]
+    private static partial Regex QuotedUrl();
+}
