@@ -67,6 +67,10 @@ public sealed class SpdyStream
     /// <summary>Cancelled when the stream is reset by either side or the session ends.</summary>
     public CancellationToken Aborted => _aborted.Token;
 
+    /// <summary>True once the peer has finished sending (FIN seen, or a stream the peer cannot send on): e.g. a
+    /// request that arrived with FIN on its SYN_STREAM has no body.</summary>
+    public bool PeerFinished => RemoteClosed;
+
     /// <summary>True once both sides have finished (FIN) or the stream was reset.</summary>
     public bool IsClosed => State == StreamState.Closed;
 
