@@ -104,7 +104,7 @@ public static class HarImporter
                     }
                     if (initiatorUrl is not null)
                     {
-                        initiatorUrls[exchange.Id] = (initiatorUrl, Str(initiator, "type") == "script" ? "script" : "parser");
+                        initiatorUrls[exchange.Id] = (initiatorUrl, Str(initiator, "type") is "script" or "redirect" ? Str(initiator, "type")! : "parser");
                     }
                 }
             }
@@ -118,7 +118,7 @@ public static class HarImporter
                 if (initiatorUrls.TryGetValue(e.Id, out var init) && byUrl.TryGetValue(init.Url, out var parent))
                 {
                     e.Initiator = parent;
-                    e.InitiatorType = init.Type == "script" ? "script" : SiteFigures.Classify(builder.Manifest.Exchanges[parent]) == "css" ? "css" : "parser";
+                    e.InitiatorType = init.Type is "script" or "redirect" ? init.Type : SiteFigures.Classify(builder.Manifest.Exchanges[parent]) == "css" ? "css" : "parser";
                 }
                 byUrl.TryAdd(e.Url, e.Id);
             }
