@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using SpdyLab.Sites.Corpus;
 using SpdyLab.Sites.Import;
+using SpdyLab.Sites.Replay;
 using SpdyLab.Sites.Snapshots;
 
 namespace SpdyLab.Lab.Commands;
@@ -32,6 +33,14 @@ public static class SitesCommand
             throw new UsageException($"{option}: {e.Message}");
         }
     }
+
+    public static ReplayMode ParseReplayMode(string option, string text) => text.ToLowerInvariant() switch
+    {
+        "plain" => ReplayMode.Plain,
+        "push" => ReplayMode.Push,
+        "hint" => ReplayMode.Hint,
+        _ => throw new UsageException($"{option}: '{text}' is not a replay mode; accepted: plain, push, hint"),
+    };
 
     public static Command Create()
     {
@@ -79,12 +88,14 @@ public static class SitesCommand
                 return Task.FromResult(0);
             }
             Console.WriteLine($"corpus: {catalog.CorpusFolder}\nimported: {catalog.UserFolder}\n");
-            Console.WriteLine($"{"name",-14} {"origin",-8} {"GETs",5} {"hosts",5} {"images",6} {"scripts",7} {"css",4} {"wire KB",8} {"raw KB",8} {"gzip",5}");
+            var width = Math.Max(14, rows.Count == 0 ? 0 : rows.Max(r => r.Entry.Name.Length));
+            string Name(string n) => n.PadRight(width);
+            Console.WriteLine($"{Name("name")} {"origin",-8} {"GETs",5} {"hosts",5} {"images",6} {"scripts",7} {"css",4} {"wire KB",8} {"raw KB",8} {"gzip",5}");
             foreach (var (entry, f, error) in rows)
             {
                 Console.WriteLine(f is null
-                    ? $"{entry.Name,-14} {(entry.Shipped ? "shipped" : "imported"),-8} unreadable: {error}"
-                    : $"{entry.Name,-14} {(entry.Shipped ? "shipped" : "imported"),-8} {f.Gets,5} {f.Hosts,5} {f.Images,6} {f.Scripts,7} {f.Stylesheets,4} {f.WireKB,8:F1} {f.UncompressedKB,8:F1} {f.CompressedShare,5:P0}");
+                    ? $"{Name(entry.Name)} {(entry.Shipped ? "shipped" : "imported"),-8} unreadable: {error}"
+                    : $"{Name(entry.Name)} {(entry.Shipped ? "shipped" : "imported"),-8} {f.Gets,5} {f.Hosts,5} {f.Images,6} {f.Scripts,7} {f.Stylesheets,4} {f.WireKB,8:F1} {f.UncompressedKB,8:F1} {f.CompressedShare,5:P0}");
             }
             return Task.FromResult(0);
         });

@@ -51,7 +51,7 @@ public sealed class SnapshotReplayMiddleware
 
     readonly SnapshotReplayOptions _options;
     readonly ExchangeMatcher _matcher;
-    readonly Dictionary<int, string> _associatedContent;
+    readonly Dictionary<int, List<ExchangeRecord>> _subresources;
     readonly string _defaultHost;
 
     public SnapshotReplayMiddleware(RequestDelegate next, SnapshotReplayOptions options)
@@ -60,10 +60,9 @@ public sealed class SnapshotReplayMiddleware
         _options = options;
         _matcher = new ExchangeMatcher(options.Snapshot.Exchanges);
         _defaultHost = options.DefaultHost ?? options.Snapshot.PageExchange?.Host ?? "localhost";
-        _associatedContent = options.Mode == ReplayMode.Plain
+        _subresources = options.Mode == ReplayMode.Plain
             ? []
-            : Subresources.ByDocument(options.Snapshot, options.IsServedHere ?? (_ => true))
-                .ToDictionary(kv => kv.Key, kv => Subresources.FormatHeader(kv.Value));
+            : Subresources.ByDocument(options.Snapshot, options.IsServedHere ?? (_ => true));
     }
 
     public async Task InvokeAsync(HttpContext context)
@@ -93,9 +92,13 @@ public sealed class SnapshotReplayMiddleware
                 response.Headers.Append(header[0], HeaderSafe(header[1]));
             }
         }
-        if (_associatedContent.TryGetValue(exchange.Id, out var subresources))
+        if (_subresources.TryGetValue(exchange.Id, out var subresources))
         {
-            response.Headers.Append(_options.Mode == ReplayMode.Push ? PushHeader : HintHeader, subresources);
+            // URLs in the scheme the page is being served with (an http recording replayed over SSL pushes
+            // https URLs), and with the port the client used when it named one (a lab server on a high port).
+            var port = request.Host.Port is { } p && p != (request.IsHttps ? 443 : 80) ? p : (int?)null;
+            response.Headers.Append(_options.Mode == ReplayMode.Push ? PushHeader : HintHeader,
+                Subresources.FormatHeader(subresources, request.Scheme, port));
         }
         var body = _options.Snapshot.BodyOf(exchange);
         if (exchange.Status is 204 or 304 || exchange.Status < 200)

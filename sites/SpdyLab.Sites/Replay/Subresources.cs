@@ -54,7 +54,8 @@ public static class Subresources
         && (exchange.Type == "document"
             || (exchange.Type is null && exchange.ResponseHeader("Content-Type")?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true));
 
-    /// <summary>mod_spdy's format: comma-separated, double-quoted absolute URLs.</summary>
-    public static string FormatHeader(IEnumerable<ExchangeRecord> resources) =>
-        string.Join(", ", resources.Select(r => $"\"{r.Url}\""));
+    /// <summary>mod_spdy's format: comma-separated, double-quoted absolute URLs; by default as recorded,
+    /// else with the given scheme and port.</summary>
+    public static string FormatHeader(IEnumerable<ExchangeRecord> resources, string? scheme = null, int? port = null) =>
+        string.Join(", ", resources.Select(r => $"\"{scheme ?? r.Scheme}://{(port is { } p ? $"{r.Host.Split(':')[0]}:{p}" : r.Host)}{r.Path}\""));
 }

@@ -88,6 +88,15 @@ public class SnapshotReplayTests
     }
 
     [Test]
+    public async Task Replay_PushMode_UrlsTakeTheRequestsSchemeAndPort()
+    {
+        await using var host = await ReplayHost.StartAsync(new SnapshotReplayOptions { Snapshot = TestSnapshots.SmallPage().Build(), Mode = ReplayMode.Push, IsServedHere = h => h == "www.example.com" });
+        using var document = await host.SendAsync("www.example.com:8080", "/");
+        Assert.That(document.Headers.GetValues("X-Associated-Content").Single(), Is.EqualTo(
+            "\"http://www.example.com:8080/s.css\", \"http://www.example.com:8080/a.js\", \"http://www.example.com:8080/bg.gif\""));
+    }
+
+    [Test]
     public async Task Replay_HintModeMultiDomain_NamesOnlyResourcesServedHere()
     {
         await using var host = await ReplayHost.StartAsync(new SnapshotReplayOptions
