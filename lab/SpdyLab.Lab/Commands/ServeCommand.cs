@@ -11,6 +11,8 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SpdyLab.Server.Certificates;
+using SpdyLab.Sites.Replay;
+using SpdyLab.Sites.Snapshots;
 using SpdyLab.Server.Hosting;
 
 namespace SpdyLab.Lab.Commands;
@@ -23,7 +25,13 @@ public static class ServeCommand
 {
     public static Command Create()
     {
-        var root = new Option<string>("--root", "-r") { Description = "folder of static files to serve", Required = true };
+        var root = new Option<string>("--root", "-r") { Description = "folder of static files to serve (or --site)" };
+        var site = new Option<string>("--site") { Description = "replay a page snapshot instead: NAME (see 'spdylab sites list') or snapshot folder; routes by Host/:host" };
+        var mode = new Option<string>("--mode")
+        {
+            Description = "with --site: plain, push (documents carry X-Associated-Content naming their subresources) or hint (X-Subresources)",
+            DefaultValueFactory = _ => "plain",
+        };
         var tls = new Option<string[]>("--tls")
         {
             Description = "TLS endpoint ADDR:PORT (repeatable); ALPN offers spdy/3.1, spdy/3, spdy/2, h2, http/1.1",
@@ -66,16 +74,23 @@ public static class ServeCommand
         };
 
         var command = new Command("serve", "Serve a folder of static files over SPDY/2, SPDY/3, SPDY/3.1, HTTP/2 and HTTP/1.1 (Kestrel).");
-        foreach (var option in new Option[] { root, tls, plain, plainV3, certDir, hosts, push, shutdown, logLevel })
+        foreach (var option in new Option[] { root, site, mode, tls, plain, plainV3, certDir, hosts, push, shutdown, logLevel })
         {
             command.Options.Add(option);
         }
 
         CommandActions.SetAction(command, async (parseResult, cancellationToken) =>
         {
+            if ((parseResult.GetValue(root) is null) == (parseResult.GetValue(site) is null))
+            {
+                throw new UsageException("give either --root FOLDER (static files) or --site NAME|DIR (a page snapshot)");
+            }
+            var snapshot = parseResult.GetValue(site) is { } siteName ? SitesCommand.LoadSite("--site", siteName) : null;
             var settings = new ServeSettings
             {
-                Root = parseResult.GetValue(root)!,
+                Root = parseResult.GetValue(root),
+                Site = snapshot,
+                SiteMode = SitesCommand.ParseReplayMode("--mode", parseResult.GetValue(mode)!),
                 Tls = (parseResult.GetValue(tls) ?? []).Select(e => ParseEndpoint("--tls", e)).ToList(),
                 Plain = (parseResult.GetValue(plain) ?? []).Select(e => ParseEndpoint("--plain", e)).ToList(),
                 CertificateDirectory = parseResult.GetValue(certDir)!,
@@ -90,7 +105,7 @@ public static class ServeCommand
                 },
                 LogLevel = ParseLogLevel(parseResult.GetValue(logLevel)!),
             };
-            if (!Directory.Exists(settings.Root))
+            if (settings.Root is not null && !Directory.Exists(settings.Root))
             {
                 throw new UsageException($"--root: '{settings.Root}' is not a folder");
             }
@@ -142,14 +157,13 @@ public static class ServeCommand
         if (settings.Tls.Count > 0)
         {
             authority = LabCertificateAuthority.OpenOrCreate(settings.CertificateDirectory);
-            var names = settings.Hosts.Concat(settings.Tls
+            var names = settings.Hosts.Concat(settings.Site?.Exchanges.Select(e => e.Host.Split(':')[0]).Distinct() ?? []).Concat(settings.Tls
                 .Where(e => !e.Address.Equals(IPAddress.Any) && !e.Address.Equals(IPAddress.IPv6Any))
                 .Select(e => e.Address.ToString()));
             certificate = authority.IssueServerCertificate(names);
             chain = [authority.Root];
         }
 
-        var root = Path.GetFullPath(settings.Root);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
@@ -165,7 +179,14 @@ public static class ServeCommand
         });
 
         var app = builder.Build();
-        var files = new PhysicalFileProvider(root);
+        if (settings.Site is not null)
+        {
+            app.UseSnapshotReplay(new SnapshotReplayOptions { Snapshot = settings.Site, Mode = settings.SiteMode });
+            await app.StartAsync(cancellationToken);
+            var siteAddresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+            return new RunningServer(app, settings, siteAddresses, authority, certificate);
+        }
+        var files = new PhysicalFileProvider(Path.GetFullPath(settings.Root!));
         if (settings.Pushes.Count > 0)
         {
             app.Use((context, next) =>
@@ -238,7 +259,9 @@ public static class ServeCommand
 
     internal sealed class ServeSettings
     {
-        public required string Root { get; init; }
+        public string? Root { get; init; }
+        public Snapshot? Site { get; init; }
+        public ReplayMode SiteMode { get; init; } = ReplayMode.Plain;
         public List<IPEndPoint> Tls { get; init; } = [];
         public List<IPEndPoint> Plain { get; init; } = [];
         public required string CertificateDirectory { get; init; }
@@ -265,7 +288,9 @@ public static class ServeCommand
 
         public IEnumerable<string> Describe()
         {
-            yield return $"root: {Path.GetFullPath(settings.Root)}";
+            yield return settings.Site is { } site
+                ? $"site: {site.Name} ({site.Exchanges.Count} exchanges, {site.Exchanges.Select(e => e.Host).Distinct().Count()} hosts; mode {settings.SiteMode.ToString().ToLowerInvariant()}) from {site.Directory}"
+                : $"root: {Path.GetFullPath(settings.Root!)}";
             foreach (var uri in TlsUris)
             {
                 yield return $"tls:   {uri.GetLeftPart(UriPartial.Authority)}  (ALPN: spdy/3.1, spdy/3, spdy/2, h2, http/1.1)";
