@@ -15,6 +15,9 @@ public interface IClientConnection : IAsyncDisposable
     /// be listed yet (pushed streams are handed over off the read loop); use <see cref="WaitForPushesAsync"/>.</summary>
     IReadOnlyList<PushedResponse> Pushed { get; }
 
+    /// <summary>A hint for a request that timed out (e.g. "the server sent no SPDY frame at all"), or null.</summary>
+    string? TimeoutHint { get; }
+
     /// <summary>Every push received so far, once each one has been recorded and has completed (FIN, reset
     /// or session end).</summary>
     Task<IReadOnlyList<PushedResponse>> WaitForPushesAsync(CancellationToken cancellationToken);

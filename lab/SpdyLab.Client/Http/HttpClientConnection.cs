@@ -63,6 +63,8 @@ internal sealed class HttpClientConnection : IClientConnection
 
     public IReadOnlyList<PushedResponse> Pushed => [];
 
+    public string? TimeoutHint => null;
+
     public Task<IReadOnlyList<PushedResponse>> WaitForPushesAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<PushedResponse>>([]);
 

@@ -61,6 +61,10 @@ internal sealed class SpdyClientConnection : IClientConnection
         }
     }
 
+    public string? TimeoutHint => _session.Counters.FramesReceived == 0
+        ? "the server sent no SPDY frame at all: is it a SPDY server? For HTTP servers use --protocol http/1.1 or h2"
+        : null;
+
     public async Task<IReadOnlyList<PushedResponse>> WaitForPushesAsync(CancellationToken cancellationToken)
     {
         // The engine counts a push when it reads the SYN_STREAM, then hands the stream to OnPushAsync off the
@@ -181,7 +185,7 @@ internal sealed class SpdyClientConnection : IClientConnection
         SpdyStreamResetException reset => new SpdyClientException(ClientErrorKind.Stream, reset.ByPeer
             ? $"the server reset stream {reset.StreamId} (RST_STREAM {ResetName(reset.Status)})"
             : $"stream {reset.StreamId} was reset locally ({ResetName(reset.Status)}): {reset.Message}", e),
-        SpdySessionClosedException closed => new SpdyClientException(ClientErrorKind.Protocol, $"SPDY session with {_origin.Authority} ended: {Describe(closed)}", e),
+        SpdySessionClosedException closed => new SpdyClientException(ClientErrorKind.Protocol, $"SPDY session with {_origin.Authority} ended: {Describe(closed)}{(_session.Counters.FramesReceived == 0 ? $" ({TimeoutHint})" : string.Empty)}", e),
         SpdyProtocolException protocol => new SpdyClientException(ClientErrorKind.Protocol, $"SPDY protocol error with {_origin.Authority}: {protocol.Message}", e),
         IOException io => new SpdyClientException(ClientErrorKind.Protocol, $"connection to {_origin.Authority} failed: {io.Message}", e),
         InvalidOperationException invalid when _session.IsGoingAway => new SpdyClientException(ClientErrorKind.Protocol, $"SPDY session with {_origin.Authority} is going away: {invalid.Message}", e),

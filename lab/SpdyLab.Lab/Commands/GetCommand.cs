@@ -210,7 +210,19 @@ public static class GetCommand
         var connectMs = clock.Elapsed.TotalMilliseconds;
         await using (connection)
         {
-            await Task.WhenAll(outcomes.Select(o => FetchOneAsync(connection, o, connectMs, settings, cancellationToken)));
+            try
+            {
+                await Task.WhenAll(outcomes.Select(o => FetchOneAsync(connection, o, connectMs, settings, cancellationToken)));
+            }
+            catch (OperationCanceledException) when (connection.TimeoutHint is { } hint)
+            {
+                foreach (var outcome in outcomes.Where(o => o.Error is null && o.Sha256 is null))
+                {
+                    outcome.Error = $"timed out after {settings.Timeout.TotalSeconds:F0} s (--timeout); {hint}";
+                }
+
+                throw;
+            }
 
             // Pushed streams may still be arriving after their associated response ended.
             foreach (var push in await connection.WaitForPushesAsync(cancellationToken))

@@ -132,6 +132,16 @@ public sealed class HttpGetTests
     }
 
     [Test]
+    public async Task Get_SpdyToAnHttp11OnlyServer_FailsFastSayingWhatWentWrong()
+    {
+        var result = await GetRunner.RunAsync("--timeout", "10", $"http://127.0.0.1:{_peer.Http1Port}/bytes/10");
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.Stderr, Does.Contain("SPDY"), result.ToString());
+        Assert.That(result.Stderr, Does.Not.Contain("timed out"), result.ToString());
+    }
+
+    [Test]
     public async Task Get_ConnectionRefused_ExitsOneSayingCannotConnect()
     {
         var result = await GetRunner.RunAsync("--protocol", "http/1.1", "http://127.0.0.1:1/");
