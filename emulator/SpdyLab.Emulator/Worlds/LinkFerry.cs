@@ -14,6 +14,8 @@ public sealed unsafe class LinkFerry : IDisposable
 {
     private const int ReadBatch = 64;
     private const long IdleWaitMicros = 20_000; // how often an idle ferry checks whether it must stop
+    private static readonly long SpinMicros =
+        long.TryParse(Environment.GetEnvironmentVariable("SPDYLAB_FERRY_SPIN_US"), out var spin) ? spin : 60;
     private readonly int _sourceFd;
     private readonly int _destinationFd;
     private readonly PacketPool _pool;
@@ -73,6 +75,10 @@ public sealed unsafe class LinkFerry : IDisposable
                 Link.Pump(now, _deliver);
                 long next = Link.NextEventTime;
                 long wait = next == long.MaxValue ? IdleWaitMicros : Math.Min(next - now, IdleWaitMicros);
+                // Sleep until shortly before the next event and spin the rest: a timer wake-up on a busy
+                // virtual machine comes tens of microseconds late, and the link's delay must not drift.
+                if (next != long.MaxValue && wait <= SpinMicros) wait = 0;
+                else if (next != long.MaxValue && wait < IdleWaitMicros) wait -= SpinMicros;
                 if (wait > 0)
                 {
                     var timeout = new Libc.TimeSpec { Seconds = wait / 1_000_000, Nanoseconds = wait % 1_000_000 * 1000 };

@@ -195,9 +195,63 @@ public sealed class World : IDisposable
         return start;
     }
 
-    /// <summary>Both directions' counters, one line each.</summary>
-    public string FormatStatistics() =>
-        $"down ({Options.Link.Down}): {Down.Counters}\nup ({Options.Link.Up}): {Up.Counters}";
+    /// <summary>
+    /// Waits until nothing is in flight on the link and nothing new arrived for <paramref name="idle"/>,
+    /// or <paramref name="limit"/> passed. Call it after the client's command exits so its last packets
+    /// (FIN, final results) still reach the far end before the world is torn down.
+    /// </summary>
+    public bool WaitForQuiet(TimeSpan idle, TimeSpan limit)
+    {
+        var deadline = Stopwatch.StartNew();
+        long lastSeen = -1;
+        var quietFor = Stopwatch.StartNew();
+        while (deadline.Elapsed < limit)
+        {
+            long seen = Down.Counters.PacketsIn + Up.Counters.PacketsIn;
+            bool empty = InFlight(Down.Counters) == 0 && InFlight(Up.Counters) == 0;
+            if (seen != lastSeen || !empty)
+            {
+                lastSeen = seen;
+                quietFor.Restart();
+            }
+            else if (quietFor.Elapsed >= idle)
+            {
+                return true;
+            }
+            Thread.Sleep(10);
+        }
+        return false;
+    }
+
+    private static long InFlight(LinkCounters c) =>
+        Volatile.Read(ref c.PacketsIn) - Volatile.Read(ref c.PacketsOut) - c.LossDrops - c.QueueDrops - c.WriteDrops;
+
+    /// <summary>Both directions' counters, one line each, and the TUN devices' own drop counts
+    /// (packets the kernel dropped before a ferry read them: drops the emulated link did not make).</summary>
+    public string FormatStatistics()
+    {
+        string tun;
+        try
+        {
+            tun = $"TUN drops (not the link's): client {ClientInterface} {TunDrops(ClientNamespace, ClientInterface)}, " +
+                  $"host {HostInterface} {TunDrops(ServerNamespace, HostInterface)}";
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.Text.Json.JsonException or KeyNotFoundException)
+        {
+            tun = $"TUN drops: unavailable ({e.Message})";
+        }
+        return $"down ({Options.Link.Down}): {Down.Counters}, largest packet {Down.Counters.MaxPacketBytes} B\n" +
+               $"up ({Options.Link.Up}): {Up.Counters}, largest packet {Up.Counters.MaxPacketBytes} B\n{tun}";
+    }
+
+    /// <summary>The kernel's tx/rx drop counters of a TUN device: "tx N rx M".</summary>
+    public static string TunDrops(string? netns, string device)
+    {
+        var args = netns is null ? new[] { "-s", "-j", "link", "show", "dev", device } : ["-n", netns, "-s", "-j", "link", "show", "dev", device];
+        using var json = System.Text.Json.JsonDocument.Parse(IpCommand.Run(args));
+        var stats = json.RootElement[0].GetProperty("stats64");
+        return $"tx {stats.GetProperty("tx").GetProperty("dropped").GetInt64()} rx {stats.GetProperty("rx").GetProperty("dropped").GetInt64()}";
+    }
 
     public void Dispose()
     {

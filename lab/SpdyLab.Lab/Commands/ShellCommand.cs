@@ -129,6 +129,8 @@ public static class ShellCommand
                 {
                     registrations.ForEach(r => r.Dispose());
                 }
+                // Let the command's last packets (FIN, a final report) cross before tearing down.
+                world.WaitForQuiet(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(3));
                 if (world.FerryFailure is { } failure)
                     await Console.Error.WriteLineAsync($"spdylab shell: the link stopped: {failure.Message}");
                 if (printStats) await Console.Error.WriteLineAsync(world.FormatStatistics());
