@@ -169,8 +169,7 @@ public class WorldTests
         RunIp("netns", "add", name);
         using var orphan = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", name, "sleep", "30"]))!;
         Thread.Sleep(200);
-        var reaped = World.ReapStaleWorlds();
-        Assert.That(reaped, Does.Contain(name));
+        World.ReapStaleWorlds(); // another test process may reap it first: either way it must be gone
         Assert.That(File.Exists(NetworkNamespace.PathOf(name)), Is.False);
         Assert.That(orphan.WaitForExit(5000), Is.True);
     }
@@ -200,8 +199,7 @@ public class WorldTests
         Assert.That(Directory.GetFiles(NetworkNamespace.Directory).Any(f => Path.GetFileName(f).StartsWith(prefix)), Is.True,
             "after SIGKILL the namespace is still there (nothing could remove it)");
 
-        var reaped = World.ReapStaleWorlds();
-        Assert.That(reaped.Any(n => n.StartsWith(prefix)), Is.True);
+        World.ReapStaleWorlds();
         Assert.That(Directory.GetFiles(NetworkNamespace.Directory).Any(f => Path.GetFileName(f).StartsWith(prefix)), Is.False);
         Assert.That(RunIp("-br", "link"), Does.Not.Match(@"\bsl[0-9]+h\b.*10\.200"), "the host-side TUN vanished with its process");
     }
