@@ -142,7 +142,11 @@ public static class ServeCommand
             {
             }
             await server.StopAsync();
-            Console.WriteLine("stopped");
+            var totals = server.App.Services.GetRequiredService<SpdyConnectionHandler>().Totals;
+            var sum = totals.Sum;
+            Console.WriteLine($"stopped; SPDY sessions: {totals.Sessions}, streams: {sum.StreamsOpenedByPeer}, pushes: {sum.PushesSent}, " +
+                $"header bytes sent {sum.HeaderBytesSentRaw} -> {sum.HeaderBytesSentCompressed} compressed, " +
+                $"received {sum.HeaderBytesReceivedRaw} -> {sum.HeaderBytesReceivedCompressed}, data bytes sent {sum.DataBytesSent}");
             return 0;
         });
         return command;

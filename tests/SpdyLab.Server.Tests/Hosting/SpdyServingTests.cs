@@ -2,7 +2,9 @@ using System.Net;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using SpdyLab.Protocol;
+using SpdyLab.Server.Hosting;
 
 namespace SpdyLab.Server.Tests.Hosting;
 
@@ -112,6 +114,30 @@ public class SpdyServingTests
         Assert.That(client.Session.Profile.ReadResponse(pushed.Headers)?.Status, Is.EqualTo(200));
         Assert.That(System.Text.Encoding.UTF8.GetString(await body.WaitAsync(cancellationToken)), Is.EqualTo("body{}"));
         Assert.That(pushed.Priority, Is.EqualTo(client.Session.Profile.ScalePriority(2)));
+    }
+
+    [Test, CancelAfter(20000)]
+    public async Task SessionEnds_CountersReported(CancellationToken cancellationToken)
+    {
+        var handler = _server.App.Services.GetRequiredService<SpdyConnectionHandler>();
+        var ended = new TaskCompletionSource<SessionReport>(TaskCreationOptions.RunContinuationsAsynchronously);
+        handler.SessionEnded += report => ended.TrySetResult(report);
+        var sessionsBefore = handler.Totals.Sessions;
+
+        await using (var client = await SpdyTestClient.ConnectAsync(_server.TlsUri, SpdyVersion.Spdy31, true, cancellationToken))
+        {
+            await client.SendAsync("GET", "/page", cancellationToken: cancellationToken);
+            await client.SendAsync("GET", "/bytes/5000", cancellationToken: cancellationToken);
+        }
+        var report = await ended.Task.WaitAsync(cancellationToken);
+
+        Assert.That(report.Protocol, Is.EqualTo("spdy/3.1"));
+        Assert.That(report.Counters.StreamsOpenedByPeer, Is.EqualTo(2));
+        Assert.That(report.Counters.PushesSent, Is.EqualTo(1));
+        Assert.That(report.Counters.DataBytesSent, Is.GreaterThanOrEqualTo(5000));
+        Assert.That(report.Counters.HeaderBytesSentCompressed, Is.GreaterThan(0).And.LessThan(report.Counters.HeaderBytesSentRaw));
+        Assert.That(report.Counters.HeaderBytesReceivedCompressed, Is.GreaterThan(0).And.LessThan(report.Counters.HeaderBytesReceivedRaw));
+        Assert.That(handler.Totals.Sessions, Is.GreaterThan(sessionsBefore));
     }
 
     [Test, CancelAfter(30000)]
