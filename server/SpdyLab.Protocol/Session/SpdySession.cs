@@ -488,7 +488,15 @@ public sealed partial class SpdySession : IAsyncDisposable
 
         if (stream.IsPushed)
         {
-            stream.SetResponse(frame.Headers);
+            if (frame.Headers.Contains(Profile.StatusHeader) || frame.IsFin)
+            {
+                stream.SetResponse(frame.Headers);
+            }
+            else
+            {
+                // spdy3 §3.3.1: the response headers of a push may follow in HEADERS frames.
+                stream.PendingPushHeaders = frame.Headers.Clone();
+            }
         }
 
         if (frame.IsFin)
@@ -575,6 +583,7 @@ public sealed partial class SpdySession : IAsyncDisposable
     private void OnHeaders(HeadersFrame frame)
     {
         SpdyStream? stream;
+        HeaderList? pushResponse = null;
         lock (_lock)
         {
             if (!_streams.TryGetValue(frame.Id, out stream))
@@ -601,7 +610,26 @@ public sealed partial class SpdySession : IAsyncDisposable
                 stream.Trailers.Add(header.Key, header.Value);
             }
 
+            if (stream.PendingPushHeaders is { } pending)
+            {
+                foreach (var header in frame.Headers)
+                {
+                    pending.Add(header.Key, header.Value);
+                }
+
+                if (pending.Contains(Profile.StatusHeader) || frame.IsFin)
+                {
+                    stream.PendingPushHeaders = null;
+                    pushResponse = pending;
+                }
+            }
+
             stream.RemoteClosed |= frame.IsFin;
+        }
+
+        if (pushResponse is not null)
+        {
+            stream.SetResponse(pushResponse);
         }
 
         if (frame.IsFin)
@@ -636,6 +664,7 @@ public sealed partial class SpdySession : IAsyncDisposable
     {
         var length = (int)frame.Data.Length;
         SpdyStream? stream;
+        HeaderList? pushHeadersAtData = null;
         lock (_lock)
         {
             if (frame.Id == 0)
@@ -713,6 +742,17 @@ public sealed partial class SpdySession : IAsyncDisposable
             {
                 stream.RemoteClosed = true;
             }
+
+            if (stream?.PendingPushHeaders is { } pendingPush)
+            {
+                stream.PendingPushHeaders = null;
+                pushHeadersAtData = pendingPush;
+            }
+        }
+
+        if (pushHeadersAtData is not null)
+        {
+            stream!.SetResponse(pushHeadersAtData);
         }
 
         Interlocked.Add(ref Counters.dataBytesReceived, length);

@@ -53,7 +53,8 @@ public sealed class SpdyStream
         ? Headers
         : _response.Task.IsCompletedSuccessfully ? _response.Task.Result : new HeaderList();
 
-    /// <summary>The reply headers (SYN_REPLY) of a stream we opened; for a pushed stream, its SYN_STREAM headers.
+    /// <summary>The reply headers (SYN_REPLY) of a stream we opened; for a pushed stream, its SYN_STREAM headers
+    /// plus those of HEADERS frames up to the one carrying the status (or up to its first DATA).
     /// Faults with <see cref="SpdyStreamResetException"/> or <see cref="SpdySessionClosedException"/>.</summary>
     public Task<HeaderList> ResponseHeadersAsync => _response.Task;
 
@@ -89,6 +90,9 @@ public sealed class SpdyStream
 
     /// <summary>Our FIN has been framed (or queued in a header frame): nothing more will be sent.</summary>
     internal bool FinSent { get; set; }
+
+    /// <summary>A push whose SYN_STREAM had no status yet: headers collected until HEADERS bring it.</summary>
+    internal HeaderList? PendingPushHeaders { get; set; }
 
     /// <summary>Received DATA bytes not yet consumed by the application.</summary>
     internal long Buffered { get; set; }

@@ -284,4 +284,30 @@ public class ClientSessionTests
         await h.Peer.ExpectAsync(f => f.Type == PeerFrame.Ping, "PING echo");
         Assert.That(h.Peer.Seen.Any(f => f.Type == PeerFrame.RstStream), Is.False);
     }
+
+    [TestCase(SpdyVersion.Spdy3)]
+    [TestCase(SpdyVersion.Spdy31)]
+    public async Task Run_PushWithStatusInLaterHeaders_CompletesResponseHeadersWithIt(SpdyVersion version)
+    {
+        var pushed = new TaskCompletionSource<HeaderList>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var h = await Harness.StartAsync(version, SpdyRole.Client, async stream =>
+        {
+            pushed.SetResult(await stream.ResponseHeadersAsync);
+            await ReadToEndAsync(stream.Input);
+        });
+        await h.Session.OpenStreamAsync(Request(h.Session), 0, true);
+
+        // spdy3 §3.3.1: the push's SYN_STREAM names the resource; its response headers follow in HEADERS.
+        await h.Peer.SendAsync(
+            PeerFrames.SynReply(version, 1, 0, h.Peer.Block(h.Peer.Response())),
+            PeerFrames.SynStream(version, 2, 1, 0, SpdyFlags.Unidirectional, h.Peer.Block((":scheme", "https"), (":host", "example.test"), (":path", "/late.css"))));
+        await Task.Delay(50);
+        Assert.That(pushed.Task.IsCompleted, Is.False, "waits for the status");
+        await h.Peer.SendAsync(
+            PeerFrames.Headers(version, 2, 0, h.Peer.Block((":status", "200 OK"), (":version", "HTTP/1.1"), ("content-type", "text/css"))),
+            PeerFrames.Data(2, SpdyFlags.Fin, "a{}"u8.ToArray()));
+
+        var headers = await pushed.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.That((headers[":path"], headers[":status"], headers["content-type"]), Is.EqualTo(("/late.css", "200 OK", "text/css")));
+    }
 }
