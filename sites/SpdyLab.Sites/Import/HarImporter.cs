@@ -229,7 +229,11 @@ public static class HarImporter
             }
             if (!name.StartsWith(':')) // HTTP/2 pseudo-headers are not headers of the resource
             {
-                list.Add([name, value]);
+                // Firebug joins repeated headers (Set-Cookie) with newlines: they were separate lines.
+                foreach (var part in value.Split('\n'))
+                {
+                    list.Add([name, part.TrimEnd('\r')]);
+                }
             }
             i++;
         }
