@@ -25,12 +25,17 @@ public sealed class ReplayServer : IAsyncDisposable
 
     private ReplayServer(WebApplication app) => this.app = app;
 
-    /// <param name="endpoints">Where to listen (addresses of the world's server side).</param>
+    /// <param name="world">The trial's world.</param>
+    /// <param name="inClientNamespace">Listen in the world's client namespace instead of its server namespace
+    /// (when the client runs in the root namespace, on the host side of the link).</param>
+    /// <param name="endpoints">Where to listen (addresses that exist in that namespace).</param>
     /// <param name="certificate">Server certificate for TLS listeners, or null for cleartext (SPDY and HTTP/1.1 share the port).</param>
-    public static async Task<ReplayServer> StartAsync(World world, IReadOnlyList<IPEndPoint> endpoints, SnapshotReplayOptions replay,
+    public static async Task<ReplayServer> StartAsync(World world, bool inClientNamespace, IReadOnlyList<IPEndPoint> endpoints, SnapshotReplayOptions replay,
         X509Certificate2? certificate, X509Certificate2Collection? chain, CancellationToken cancellationToken)
     {
-        var handles = world.RunInServerNamespace(() => endpoints.Select(OpenListener).ToList());
+        var handles = inClientNamespace
+            ? world.RunInClientNamespace(() => endpoints.Select(OpenListener).ToList())
+            : world.RunInServerNamespace(() => endpoints.Select(OpenListener).ToList());
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseSpdy(spdy => spdy.ShutdownTimeout = TimeSpan.FromMilliseconds(200));

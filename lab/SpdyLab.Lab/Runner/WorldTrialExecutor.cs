@@ -16,14 +16,27 @@ using SpdyLab.Sites.Snapshots;
 
 namespace SpdyLab.Lab.Runner;
 
+/// <summary>How the built-in client runs.</summary>
+public enum ClientMode
+{
+    /// <summary>
+    /// In this process, in the root namespace, on the host side of the world's link; the replay server
+    /// listens in the world's other namespace (roles swapped, link directions swapped to match). No
+    /// process start and no JIT per trial: the measured load is the warm client's.
+    /// </summary>
+    InProcess,
+
+    /// <summary>`spdylab load --json` as a child process inside the client namespace, the replay server in the
+    /// server namespace (every socket of the client is in its namespace by construction; costs a .NET start per trial).</summary>
+    ChildProcess,
+}
+
 /// <summary>
-/// The real trial (DESIGN.md §1): a World with the trial's link and seed, the replay server inside its
-/// server namespace (one address per origin host for multi-domain, one address for single-domain), the
-/// built-in client (`spdylab load --json`) as a child process inside its client namespace, then the
-/// client's metrics and the link's counters into the record, and the world torn down.
-/// The client runs as a process so every socket it opens is in the client namespace by construction.
+/// The real trial (DESIGN.md §1): a World with the trial's link and seed, the replay server on one side
+/// (one address per origin host for multi-domain, one address for single-domain), the built-in client on
+/// the other, the client's metrics and the link's counters into the record, and the world torn down.
 /// </summary>
-public sealed class WorldTrialExecutor : ITrialExecutor
+public sealed partial class WorldTrialExecutor(ClientMode mode = ClientMode.InProcess) : ITrialExecutor
 {
     private const int PlainPort = 80, TlsPort = 443;
 
@@ -35,7 +48,7 @@ public sealed class WorldTrialExecutor : ITrialExecutor
     public void CheckReady(IReadOnlyList<PlannedTrial> trials)
     {
         if (Privileges.WhyWorldsCannotBeBuilt() is { } problem) throw new InvalidOperationException(problem);
-        if (!Commands.CommandCatalog.All().Any(c => c.Name == "load"))
+        if (mode == ClientMode.ChildProcess && !Commands.CommandCatalog.All().Any(c => c.Name == "load"))
             throw new InvalidOperationException("the built-in client (spdylab load) is not in this build yet; trials cannot run");
         if (trials.Any(t => t.Client != Clients.Builtin))
             throw new InvalidOperationException("client: chromium is not supported by the runner yet; use client: builtin");
@@ -47,13 +60,18 @@ public sealed class WorldTrialExecutor : ITrialExecutor
         World.ReapStaleWorlds();
     }
 
-    public async Task RunAsync(PlannedTrial trial, TrialRecord record, TrialContext context, CancellationToken cancellationToken)
+    public Task RunAsync(PlannedTrial trial, TrialRecord record, TrialContext context, CancellationToken cancellationToken) =>
+        mode == ClientMode.InProcess
+            ? RunInProcessAsync(trial, record, context, cancellationToken)
+            : RunChildProcessAsync(trial, record, context, cancellationToken);
+
+    private async Task RunChildProcessAsync(PlannedTrial trial, TrialRecord record, TrialContext context, CancellationToken cancellationToken)
     {
         var snapshot = SnapshotOf(trial.Site);
         var configuration = trial.Configuration;
         bool tls = configuration.Transport == Transports.Tls;
         bool single = configuration.DomainMode == DomainModes.Single;
-        var hosts = snapshot.Exchanges.Select(e => e.Host).Where(h => h.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var hosts = HostsOf(snapshot);
         var documentHost = snapshot.PageExchange?.Host ?? hosts.FirstOrDefault() ?? "";
 
         var linkSpec = trial.Condition.ToLinkOptions(trial.Seed).ToSpec();
@@ -77,20 +95,9 @@ public sealed class WorldTrialExecutor : ITrialExecutor
         var listen = hostEndpoints.Values.Distinct().ToList();
         if (listen.Count == 0) listen.Add(new IPEndPoint(world.HostAddress, port));
 
-        var replay = new SnapshotReplayOptions
-        {
-            Snapshot = snapshot,
-            Mode = configuration.Feature switch
-            {
-                Features.Push => ReplayMode.Push,
-                Features.Hint => ReplayMode.Hint,
-                _ => ReplayMode.Plain,
-            },
-            // Multi-domain: only the document's own host may be pushed or hinted (one origin per session).
-            IsServedHere = single ? null : host => string.Equals(host, documentHost, StringComparison.OrdinalIgnoreCase),
-        };
+        var replay = ReplayOptions(snapshot, configuration, single, documentHost);
         var certificate = tls ? CertificateFor(trial.Site, hosts) : null;
-        await using var server = await ReplayServer.StartAsync(world, listen, replay, certificate,
+        await using var server = await ReplayServer.StartAsync(world, inClientNamespace: false, listen, replay, certificate,
             tls ? [authority.Value.Root] : null, cancellationToken);
 
         // Where the client finds each host: a temporary file named after the world, gone with the trial.
@@ -138,7 +145,7 @@ public sealed class WorldTrialExecutor : ITrialExecutor
         var start = world.ClientProcess(DotnetHost, arguments);
         var (exitCode, stdout, stderr) = await RunProcessAsync(start, cancellationToken);
 
-        FillLinkCounters(record, world);
+        FillLinkCounters(record, world, swapped: false);
         if (world.FerryFailure is { } ferry) throw new InvalidOperationException($"the link failed: {ferry.Message}");
         var json = stdout.Trim();
         if (!json.StartsWith('{'))
@@ -152,6 +159,22 @@ public sealed class WorldTrialExecutor : ITrialExecutor
         if (failed > 0 || timedOut)
             throw new InvalidOperationException($"{failed} resource(s) failed{(timedOut ? ", load timed out" : "")}: {FirstLine(stderr)}");
     }
+
+    private static SnapshotReplayOptions ReplayOptions(Snapshot snapshot, Configuration configuration, bool single, string documentHost) => new()
+    {
+        Snapshot = snapshot,
+        Mode = configuration.Feature switch
+        {
+            Features.Push => ReplayMode.Push,
+            Features.Hint => ReplayMode.Hint,
+            _ => ReplayMode.Plain,
+        },
+        // Multi-domain: only the document's own host may be pushed or hinted (one origin per session).
+        IsServedHere = single ? null : host => string.Equals(host, documentHost, StringComparison.OrdinalIgnoreCase),
+    };
+
+    private static List<string> HostsOf(Snapshot snapshot) =>
+        snapshot.Exchanges.Select(e => e.Host).Where(h => h.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
 
     /// <summary>Maps `spdylab load --json` (PageLoadResult, camelCase) onto the trial's columns.</summary>
     internal static void FillClientMetrics(TrialRecord record, string json)
@@ -192,16 +215,19 @@ public sealed class WorldTrialExecutor : ITrialExecutor
         }
     }
 
-    private static void FillLinkCounters(TrialRecord record, World world)
+    /// <param name="swapped">The client is on the world's host side: the world's "down" is the client's upload.</param>
+    private static void FillLinkCounters(TrialRecord record, World world, bool swapped)
     {
-        record.PacketsUp = Interlocked.Read(ref world.Up.Counters.PacketsIn);
-        record.PacketsDown = Interlocked.Read(ref world.Down.Counters.PacketsIn);
-        record.LinkBytesUp = Interlocked.Read(ref world.Up.Counters.BytesIn);
-        record.LinkBytesDown = Interlocked.Read(ref world.Down.Counters.BytesIn);
-        record.DropsLossUp = Interlocked.Read(ref world.Up.Counters.LossDrops);
-        record.DropsLossDown = Interlocked.Read(ref world.Down.Counters.LossDrops);
-        record.DropsQueueUp = Interlocked.Read(ref world.Up.Counters.QueueDrops);
-        record.DropsQueueDown = Interlocked.Read(ref world.Down.Counters.QueueDrops);
+        var clientUp = swapped ? world.Down.Counters : world.Up.Counters;
+        var clientDown = swapped ? world.Up.Counters : world.Down.Counters;
+        record.PacketsUp = Interlocked.Read(ref clientUp.PacketsIn);
+        record.PacketsDown = Interlocked.Read(ref clientDown.PacketsIn);
+        record.LinkBytesUp = Interlocked.Read(ref clientUp.BytesIn);
+        record.LinkBytesDown = Interlocked.Read(ref clientDown.BytesIn);
+        record.DropsLossUp = Interlocked.Read(ref clientUp.LossDrops);
+        record.DropsLossDown = Interlocked.Read(ref clientDown.LossDrops);
+        record.DropsQueueUp = Interlocked.Read(ref clientUp.QueueDrops);
+        record.DropsQueueDown = Interlocked.Read(ref clientDown.QueueDrops);
     }
 
     private Snapshot SnapshotOf(string site) =>

@@ -47,7 +47,7 @@ public class WorldTrialTests
         });
         var cdnAddress = world.AddHostAddress();
         var endpoints = new[] { new IPEndPoint(world.HostAddress, 80), new IPEndPoint(cdnAddress, 80) };
-        await using var server = await ReplayServer.StartAsync(world, endpoints, new SnapshotReplayOptions { Snapshot = snapshot },
+        await using var server = await ReplayServer.StartAsync(world, inClientNamespace: false, endpoints, new SnapshotReplayOptions { Snapshot = snapshot },
             null, null, cancellationToken);
 
         var curl = world.ClientProcess("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download} %{time_total}",
