@@ -41,15 +41,17 @@ public sealed class RunningSummary
         lock (gate)
         {
             var text = $"{ok} ok, {failed} failed";
-            var means = byConfiguration.Values.Where(v => v.Count > 0).Select(v => (v.Label, Mean: v.Sum / v.Count)).ToList();
-            var http = means.Where(m => m.Label.StartsWith("HTTP", StringComparison.Ordinal) && !m.Label.StartsWith("HTTP/2", StringComparison.Ordinal))
-                .OrderBy(m => m.Label.Length).FirstOrDefault();
-            var best = means.Where(m => m.Label != http.Label).OrderBy(m => m.Mean).FirstOrDefault();
-            if (http.Label is not null) text += $"; {http.Label} {Ms(http.Mean)}";
-            if (best.Label is not null)
+            var means = byConfiguration.Where(v => v.Value.Count > 0)
+                .Select(v => (Key: v.Key, v.Value.Label, Mean: v.Value.Sum / v.Value.Count)).ToList();
+            // Keys are protocol|transport|domain|feature (Configuration.Key).
+            var http = means.Where(m => m.Key == "http/1.1|tcp|multi|none").Select(m => ((string Label, double Mean)?)(m.Label, m.Mean)).FirstOrDefault();
+            var best = means.Where(m => !m.Key.StartsWith("http/1.1|", StringComparison.Ordinal))
+                .OrderBy(m => m.Mean).Select(m => ((string Label, double Mean)?)(m.Label, m.Mean)).FirstOrDefault();
+            if (http is { } h) text += $"; {h.Label} {Ms(h.Mean)}";
+            if (best is { } b)
             {
-                text += $"; best {best.Label} {Ms(best.Mean)}";
-                if (http.Label is not null && http.Mean > 0) text += $" ({(http.Mean - best.Mean) / http.Mean * 100:0}% faster)";
+                text += $"; fastest multiplexed: {b.Label} {Ms(b.Mean)}";
+                if (http is { Mean: > 0 } baseline) text += $" ({(baseline.Mean - b.Mean) / baseline.Mean * 100:0}% below HTTP)";
             }
             return text;
         }
