@@ -119,6 +119,48 @@ public class WorldTests
         Assert.That(up.LossDrops, Is.InRange(count * 0.1 - 4 * sigma, count * 0.1 + 4 * sigma));
     }
 
+    [Test]
+    [CancelAfter(30_000)]
+    public void AddHostAddress_ExtraServerAddress_IsReachedThroughTheLink()
+    {
+        using var world = CreateWorld(new LinkOptions { Rtt = "10ms" }.ToSpec());
+        var extra = world.AddHostAddress();
+        Assert.That(extra.ToString(), Does.StartWith($"10.200.{world.Slot}."));
+        using var receiver = world.RunInServerNamespace(() =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.Bind(new IPEndPoint(extra, 0));
+            socket.ReceiveTimeout = 2000;
+            return socket;
+        });
+        using var sender = world.RunInClientNamespace(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
+        sender.SendTo(new byte[] { 42 }, receiver.LocalEndPoint!);
+        var buffer = new byte[16];
+        Assert.That(receiver.Receive(buffer), Is.EqualTo(1));
+        Assert.That(world.Up.Counters.PacketsOut, Is.EqualTo(1), "the datagram crossed the emulated uplink");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public void PcapDirectory_Ping_WritesBothSidesCaptures()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"spdylab-world-pcap-{Environment.ProcessId}");
+        try
+        {
+            using (var world = World.Create(new WorldOptions { Link = Symmetric(rtt: "2ms"), HostSide = HostSide.ServerNamespace, PcapDirectory = directory }))
+            {
+                Ping(world, 3, "0.05");
+            }
+            // 24-byte header, then 3 requests and 3 replies of 84 bytes with 16-byte record headers.
+            foreach (var name in new[] { "client.pcap", "host.pcap" })
+                Assert.That(new FileInfo(Path.Combine(directory, name)).Length, Is.EqualTo(24 + 6 * (16 + 84)), name);
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, true);
+        }
+    }
+
     private static int Drain(Socket socket)
     {
         int received = 0;
