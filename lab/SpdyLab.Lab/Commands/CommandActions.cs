@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace SpdyLab.Lab.Commands;
 
@@ -21,14 +22,29 @@ public static class CommandActions
             }
             catch (UsageException e)
             {
-                await Console.Error.WriteLineAsync($"spdylab {command.Name}: {e.Message}");
+                await Console.Error.WriteLineAsync($"spdylab {FullName(parseResult)}: {e.Message}");
                 return UsageError;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                await Console.Error.WriteLineAsync($"spdylab {command.Name}: interrupted");
+                await Console.Error.WriteLineAsync($"spdylab {FullName(parseResult)}: interrupted");
                 return 130;
             }
         });
+    }
+
+    /// <summary>"sites show" rather than "show": the path of the invoked command below the root.</summary>
+    internal static string FullName(ParseResult parseResult)
+    {
+        var names = new List<string>();
+        for (SymbolResult? result = parseResult.CommandResult; result is CommandResult commandResult; result = result.Parent)
+        {
+            if (commandResult.Command is not RootCommand)
+            {
+                names.Insert(0, commandResult.Command.Name);
+            }
+        }
+
+        return string.Join(' ', names);
     }
 }
