@@ -70,7 +70,7 @@ public static class HarWriter
                 ["cookies"] = new JsonArray(),
                 ["headers"] = Headers(load.FromPush ? load.Resource.RequestHeaders : load.RequestHeaders),
                 ["queryString"] = Query(load.RequestUrl),
-                ["headersSize"] = load.FromPush ? 0 : load.RequestHeaderBytes,
+                ["headersSize"] = load.FromPush ? 0 : load.HeaderBytesKnown ? load.RequestHeaderBytes : -1,
                 ["bodySize"] = 0,
             },
             ["response"] = new JsonObject
@@ -87,7 +87,7 @@ public static class HarWriter
                     ["mimeType"] = mimeType,
                 },
                 ["redirectURL"] = load.GetResponseHeader("Location") ?? string.Empty,
-                ["headersSize"] = load.ResponseHeaderBytes,
+                ["headersSize"] = load.HeaderBytesKnown ? load.ResponseHeaderBytes : -1,
                 ["bodySize"] = load.ResponseBodyWireBytes,
             },
             ["cache"] = new JsonObject(),

@@ -72,6 +72,7 @@ public sealed class HttpClientTransport : IPageTransport
         load.RequestHeaders = sent;
         load.RequestHeaderBytesRaw = ResourceLoad.Http11RequestHeaderSize(resource.Method, resource.PathAndQuery, sent.Prepend(new("Host", resource.Authority)));
         load.HttpVersion = "HTTP/2.0";
+        load.HeaderBytesKnown = false;
         try
         {
             load.SendStart = _clock();

@@ -17,6 +17,11 @@ public interface IPageTransport : IAsyncDisposable
 
     /// <summary>Responses the server pushed, by URL key; the loader takes them instead of requesting.</summary>
     PushCache? Pushes => null;
+
+    /// <summary>Header-block bytes on the wire (sent, received) over all connections, when the protocol
+    /// compresses headers and the transport knows; null means per-request figures are exact (HTTP/1.1)
+    /// or unknown (h2 through HttpClient).</summary>
+    (long Sent, long Received)? HeaderWireBytes => null;
 }
 
 /// <summary>
@@ -27,6 +32,9 @@ public sealed class PushCache
 {
     private readonly Dictionary<string, ResourceLoad> _pushed = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+
+    /// <summary>Called before each look-up with <see cref="Add"/>, so a transport can move in what arrived since.</summary>
+    public Action<Action<string, ResourceLoad>>? Refresh { get; init; }
 
     public void Add(string key, ResourceLoad pushed)
     {
@@ -39,6 +47,7 @@ public sealed class PushCache
     /// <summary>Takes the push for key, if one arrived (or is arriving), marking it used.</summary>
     public ResourceLoad? Take(string key)
     {
+        Refresh?.Invoke(Add);
         lock (_pushed)
         {
             if (_pushed.TryGetValue(key, out var load) && _used.Add(key))
@@ -54,6 +63,7 @@ public sealed class PushCache
     {
         get
         {
+            Refresh?.Invoke(Add);
             lock (_pushed)
             {
                 return _pushed.Values.ToList();
@@ -65,6 +75,7 @@ public sealed class PushCache
     {
         get
         {
+            Refresh?.Invoke(Add);
             lock (_pushed)
             {
                 return _used.Count;
@@ -76,6 +87,7 @@ public sealed class PushCache
     {
         get
         {
+            Refresh?.Invoke(Add);
             lock (_pushed)
             {
                 return _pushed.Where(p => !_used.Contains(p.Key)).Select(p => p.Value).ToList();

@@ -142,10 +142,17 @@ public sealed class PageLoadResult
         var socketDown = connections.Sum(c => c.BytesDown);
         var bodiesDown = loads.Where(l => !l.FromPush).Sum(l => l.ResponseBodyWireBytes) + pushed.Sum(p => p.ResponseBodyWireBytes);
         var wireKnown = transport.Protocol != "h2";
+        var sessionWire = transport.HeaderWireBytes;
         var requestWire = loads.Sum(l => l.RequestHeaderBytes);
         var responseWire = loads.Where(l => !l.FromPush).Sum(l => l.ResponseHeaderBytes) + pushed.Sum(p => p.ResponseHeaderBytes);
         var responseRaw = loads.Where(l => !l.FromPush).Sum(l => l.ResponseHeaderBytesRaw) + pushed.Sum(p => p.ResponseHeaderBytesRaw);
-        if (!wireKnown)
+        if (sessionWire is { } totals)
+        {
+            // SPDY: header blocks are compressed with one zlib context per session; the sessions count them.
+            requestWire = totals.Sent;
+            responseWire = totals.Received;
+        }
+        else if (!wireKnown)
         {
             // HttpClient hides HTTP/2's frames: what crossed the socket that was not body was headers and framing.
             requestWire = socketUp;

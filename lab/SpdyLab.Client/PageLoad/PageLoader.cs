@@ -62,23 +62,21 @@ public sealed partial class PageLoader
                 timedOut = true;
             }
 
+            cancellationToken.ThrowIfCancellationRequested();
+            List<ResourceLoad> loads;
             lock (_loads)
             {
                 foreach (var load in _order.Where(l => !l.Completed))
                 {
                     load.Error ??= $"not completed within {_options.Timeout.TotalSeconds:F0} s";
                 }
+
+                loads = _order.ToList();
             }
-        }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        List<ResourceLoad> loads;
-        lock (_loads)
-        {
-            loads = _order.ToList();
+            // Before the transport closes: session counters and the push cache are read live.
+            return PageLoadResult.Build(_page, _options, _transport, loads, connector.Connections, _unknownReferences.Distinct().ToList(), wallStart, timedOut);
         }
-
-        return PageLoadResult.Build(_page, _options, _transport, loads, connector.Connections, _unknownReferences.Distinct().ToList(), wallStart, timedOut);
     }
 
     private static bool _warm;
@@ -117,7 +115,7 @@ public sealed partial class PageLoader
             Connector = connector,
             Page = _page,
             Clock = Now,
-        }) ?? throw new PageLoadException($"{_options.Protocol}: no SPDY transport is available in this build (the SPDY client session has not landed)"),
+        }) ?? new SpdyPageTransport(new SpdyTransportContext { Options = _options, Connector = connector, Page = _page, Clock = Now }),
         _ => throw new PageLoadException($"protocol '{_options.Protocol}' is not one of http/1.1, spdy/2, spdy/3, spdy/3.1, h2"),
     };
 
@@ -191,6 +189,7 @@ public sealed partial class PageLoader
         load.HttpVersion = pushed.HttpVersion;
         load.ResponseHeaders = pushed.ResponseHeaders;
         load.ResponseHeaderBytes = pushed.ResponseHeaderBytes;
+        load.HeaderBytesKnown = pushed.HeaderBytesKnown;
         load.ResponseHeaderBytesRaw = pushed.ResponseHeaderBytesRaw;
         load.ResponseBodyWireBytes = pushed.ResponseBodyWireBytes;
         load.Body = pushed.Body;

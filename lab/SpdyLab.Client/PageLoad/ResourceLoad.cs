@@ -60,6 +60,10 @@ public sealed class ResourceLoad
     /// <summary>The response body as received (content-coding still applied).</summary>
     public byte[] Body { get; set; } = [];
 
+    /// <summary>False when the protocol compresses headers per session and the per-request wire size is not known
+    /// (SPDY, h2): the result then takes session totals, and the HAR says -1.</summary>
+    public bool HeaderBytesKnown { get; set; } = true;
+
     /// <summary>Request header bytes on the wire (compressed for SPDY, HPACK for h2 when known).</summary>
     public long RequestHeaderBytes { get; set; }
 

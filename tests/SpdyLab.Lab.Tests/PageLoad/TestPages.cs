@@ -148,7 +148,7 @@ public sealed class ReplayServer : IAsyncDisposable
         ReplayServer? server = null;
         app.Use(async (context, next) =>
         {
-            server!.Requests.Enqueue((context.Request.Host.Host, context.Request.Path + context.Request.QueryString, context.Connection.Id, context.Request.Protocol));
+            server!.Requests.Enqueue((context.Request.Host.Host, context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? context.Request.Path + context.Request.QueryString, context.Connection.Id, context.Request.Protocol));
             if (delay is { } d)
             {
                 await Task.Delay(d);
