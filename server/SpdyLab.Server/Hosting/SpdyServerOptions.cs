@@ -31,6 +31,13 @@ public sealed class SpdyServerOptions
     /// <summary>Push resources named by a response's X-Associated-Content header.</summary>
     public bool PushEnabled { get; set; } = true;
 
+    /// <summary>
+    /// Also push X-Associated-Content URLs of other hosts (same scheme) on the session, with their own
+    /// :host. The lab's single-domain setup serves every host of a page on one connection and its push
+    /// rows need this; browsers refuse cross-origin pushes (SPDY/3 §3.3), so a public server keeps it off.
+    /// </summary>
+    public bool PushOtherHosts { get; set; } = true;
+
     /// <summary>Streams the client may open at once (SETTINGS_MAX_CONCURRENT_STREAMS); more get REFUSED_STREAM.</summary>
     public int MaxConcurrentStreams { get; set; } = 100;
 

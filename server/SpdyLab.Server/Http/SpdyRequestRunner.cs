@@ -12,7 +12,7 @@ internal sealed class SpdyRequestRunner(SpdyApplication application, SpdyServerO
     {
         if (options.PushEnabled && !context.IsPush && context.Transport.CanPush)
         {
-            var push = new PushCoordinator(context, RunAsync, options.MaxPushesPerRequest, options.PushOpenTimeout, logger);
+            var push = new PushCoordinator(context, RunAsync, options.MaxPushesPerRequest, options.PushOpenTimeout, options.PushOtherHosts, logger);
             context.Features.Set<ISpdyPushFeature>(push);
             context.BeforeHeadersSent = push.PushAssociatedContentAsync;
         }

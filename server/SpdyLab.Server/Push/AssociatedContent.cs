@@ -6,7 +6,8 @@ namespace SpdyLab.Server.Push;
 /// The X-Associated-Content response header (the whitepaper's push mechanism, as mod_spdy reads it):
 /// a comma-separated list of quoted URLs, each optionally followed by ":priority" (0-7, 0 highest):
 /// <c>"https://www.example.com/a.css":1, "/b.js"</c>. Unquoted URLs are accepted too. Only URLs of the
-/// request's own origin are pushed (SPDY/3 §3.3: browsers reject cross-origin pushes anyway).
+/// request's own origin are pushed (SPDY/3 §3.3: browsers reject cross-origin pushes), unless the server
+/// allows other hosts (<c>SpdyServerOptions.PushOtherHosts</c>, for the lab's single-domain sessions).
 /// </summary>
 public static class AssociatedContent
 {
@@ -94,7 +95,7 @@ public static class AssociatedContent
     /// Resolves an entry against the request's origin: an absolute path, or an absolute URL of the same
     /// scheme and host. Null when it is another origin or not a URL.
     /// </summary>
-    public static PushTarget? Resolve(Entry entry, string scheme, string host)
+    public static PushTarget? Resolve(Entry entry, string scheme, string host, bool allowOtherHosts = false)
     {
         if (entry.Url.StartsWith('/') && !entry.Url.StartsWith("//", StringComparison.Ordinal))
         {
@@ -107,9 +108,16 @@ public static class AssociatedContent
         var authority = uri.IsDefaultPort ? uri.Host : $"{uri.Host}:{uri.Port}";
         var sameHost = string.Equals(authority, host, StringComparison.OrdinalIgnoreCase)
             || (uri.IsDefaultPort && string.Equals(uri.Host, StripDefaultPort(host, scheme), StringComparison.OrdinalIgnoreCase));
-        if (!sameHost || !string.Equals(uri.Scheme, scheme, StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(uri.Scheme, scheme, StringComparison.OrdinalIgnoreCase))
         {
             return null;
+        }
+        if (!sameHost)
+        {
+            // Another host served by this same server (the lab's single-domain setup: every host of a page
+            // on one connection, routed by :host). Browsers refuse such pushes (same-origin); the lab's
+            // client may take them. Off unless allowed.
+            return allowOtherHosts ? new PushTarget(scheme, authority, uri.PathAndQuery, entry.Priority) : null;
         }
         return new PushTarget(scheme, host, uri.PathAndQuery, entry.Priority);
     }

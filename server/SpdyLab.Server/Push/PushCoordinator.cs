@@ -11,7 +11,7 @@ namespace SpdyLab.Server.Push;
 /// pushed (the client will ask if it needs them).
 /// </summary>
 internal sealed class PushCoordinator(SpdyRequestContext associated, Func<SpdyRequestContext, Task> runRequest, int maxPushes,
-    TimeSpan openTimeout, ILogger logger) : ISpdyPushFeature
+    TimeSpan openTimeout, bool allowOtherHosts, ILogger logger) : ISpdyPushFeature
 {
     // Headers that describe the associated request's body, not the pushed GET.
     private static readonly HashSet<string> NotInherited = new(StringComparer.OrdinalIgnoreCase)
@@ -28,7 +28,7 @@ internal sealed class PushCoordinator(SpdyRequestContext associated, Func<SpdyRe
 
     public Task<bool> PushAsync(string pathOrUrl, IEnumerable<KeyValuePair<string, string>>? headers = null, int? priority = null)
     {
-        var target = AssociatedContent.Resolve(new AssociatedContent.Entry(pathOrUrl, priority), associated.Head.Scheme, associated.Head.Host);
+        var target = AssociatedContent.Resolve(new AssociatedContent.Entry(pathOrUrl, priority), associated.Head.Scheme, associated.Head.Host, allowOtherHosts);
         return target is null ? Task.FromResult(false) : PushAsync(target, headers);
     }
 
@@ -42,9 +42,9 @@ internal sealed class PushCoordinator(SpdyRequestContext associated, Func<SpdyRe
             return;
         }
         var targets = AssociatedContent.Parse(value)
-            .Select(e => AssociatedContent.Resolve(e, associated.Head.Scheme, associated.Head.Host))
+            .Select(e => AssociatedContent.Resolve(e, associated.Head.Scheme, associated.Head.Host, allowOtherHosts))
             .OfType<PushTarget>()
-            .DistinctBy(t => t.PathAndQuery)
+            .DistinctBy(t => t.Url)
             .ToList();
         if (targets.Count == 0)
         {

@@ -53,4 +53,18 @@ public class AssociatedContentTests
     {
         Assert.That(AssociatedContent.Resolve(new AssociatedContent.Entry(url, null), "https", "www.example.com"), Is.Null);
     }
+
+    [Test]
+    public void Resolve_OtherHostAllowed_TargetWithThatHost()
+    {
+        var target = AssociatedContent.Resolve(new AssociatedContent.Entry("https://static.example.com:8443/a.png?x=1", 3), "https", "www.example.com:8443", allowOtherHosts: true);
+
+        Assert.That(target, Is.EqualTo(new SpdyLab.Server.Http.PushTarget("https", "static.example.com:8443", "/a.png?x=1", 3)));
+    }
+
+    [Test]
+    public void Resolve_OtherSchemeEvenWhenOtherHostsAllowed_Null()
+    {
+        Assert.That(AssociatedContent.Resolve(new AssociatedContent.Entry("http://www.example.com/a.png", null), "https", "www.example.com", allowOtherHosts: true), Is.Null);
+    }
 }
