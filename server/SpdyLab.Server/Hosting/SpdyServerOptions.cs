@@ -51,7 +51,7 @@ public sealed class SpdyServerOptions
     public int SessionWindowSize { get; set; } = 1 << 20;
 
     /// <summary>Pushes started per request at most (the rest of X-Associated-Content is ignored).</summary>
-    public int MaxPushesPerRequest { get; set; } = 64;
+    public int MaxPushesPerRequest { get; set; } = 100;
 
     /// <summary>How long a pushed resource's request may take to start its response before the push is dropped.</summary>
     public TimeSpan PushOpenTimeout { get; set; } = TimeSpan.FromSeconds(2);
