@@ -34,7 +34,7 @@ public static class SummaryTables
                 .OrderBy(c => c.Key.Transport, StringComparer.Ordinal)
                 .ThenBy(c => c.Key.Protocol == Protocols.Http11 ? 0 : 1)
                 .ThenBy(c => c.Key.Protocol, StringComparer.Ordinal).ThenBy(c => c.Key.DomainMode, StringComparer.Ordinal)
-                .ThenBy(c => c.Key.Feature, StringComparer.Ordinal)
+                .ThenBy(c => IndexOf(Features.All, c.Key.Feature))
                 .ToList();
             foreach (var configuration in configurations)
             {
@@ -73,6 +73,12 @@ public static class SummaryTables
             AppendTable(text, rows);
         }
         return text.ToString();
+    }
+
+    private static int IndexOf(IReadOnlyList<string> list, string value)
+    {
+        for (int i = 0; i < list.Count; i++) if (list[i] == value) return i;
+        return list.Count;
     }
 
     private static Dictionary<string, double> SiteMeans(IEnumerable<TrialRecord> trials) =>
