@@ -16,5 +16,6 @@ public static class CommandCatalog
         yield return SweepCommand.Create();
         yield return RunCommand.Create();
         yield return LoadCommand.Create();
+        yield return BenchCommand.Create();
     }
 }

@@ -1,0 +1,429 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+using SpdyLab.Client;
+using SpdyLab.Server.Hosting;
+
+namespace SpdyLab.Lab.Bench;
+
+/// <summary>What one <c>spdylab bench server</c> run measures.</summary>
+internal sealed class ServerBenchSettings
+{
+    /// <summary>Measured seconds per cell (a short unmeasured warm-up precedes each of our own generators' cells).</summary>
+    public double Seconds { get; init; } = 3;
+
+    public IReadOnlyList<int> Sizes { get; init; } = [1024, 100 * 1024];
+
+    public IReadOnlyList<BenchLoad> Loads { get; init; } = [new(1, 100), new(16, 10)];
+
+    public bool UseH2load { get; init; } = true;
+
+    public bool UseNode { get; init; } = true;
+
+    /// <summary>tools/peers (spdy-file-server.js and its node_modules).</summary>
+    public required string PeersDirectory { get; init; }
+
+    public Action<string>? Progress { get; init; }
+}
+
+/// <summary>C connections, each carrying S requests at a time (HTTP/1.1: C x S pooled connections).</summary>
+internal readonly record struct BenchLoad(int Connections, int Streams)
+{
+    public int Concurrency => Connections * Streams;
+
+    public override string ToString() => $"{Connections}x{Streams}";
+}
+
+/// <summary>Who serves and who loads in one cell of the table.</summary>
+internal enum BenchTarget
+{
+    SpdyOurs,
+    Http2Kestrel,
+    Http2KestrelH2load,
+    Http11Kestrel,
+    SpdyNode,
+}
+
+internal sealed record BenchCell(BenchTarget Target, int Size, BenchLoad Load)
+{
+    public string Server => Target switch
+    {
+        BenchTarget.SpdyOurs => "SPDY/3.1 (ours)",
+        BenchTarget.Http2Kestrel or BenchTarget.Http2KestrelH2load => "HTTP/2 (Kestrel)",
+        BenchTarget.Http11Kestrel => "HTTP/1.1 (Kestrel)",
+        BenchTarget.SpdyNode => "SPDY/3.1 (node-spdy)",
+        _ => Target.ToString(),
+    };
+
+    public string Generator => Target switch
+    {
+        BenchTarget.SpdyOurs or BenchTarget.SpdyNode => "SpdyClientConnection",
+        BenchTarget.Http2KestrelH2load => "h2load",
+        _ => "HttpClient",
+    };
+}
+
+/// <summary>One cell's figures. CPU counts every process of the cell: load generator and server.</summary>
+internal sealed record BenchResult(BenchCell Cell, long Requests, long Errors, long BadBodies, double Seconds,
+    double P50Ms, double P99Ms, double CpuSeconds, string? Note)
+{
+    public double RequestsPerSecond => Seconds > 0 ? Requests / Seconds : 0;
+
+    public double CpuMicrosPerRequest => Requests > 0 ? CpuSeconds * 1e6 / Requests : double.NaN;
+
+    public bool Skipped => Requests == 0 && Note is not null && Errors == 0 && BadBodies == 0;
+}
+
+/// <summary>
+/// Server throughput side by side: one ASP.NET Core app serving in-memory 1 KB / 100 KB resources over
+/// our SPDY/3.1 and Kestrel's own HTTP/2 and HTTP/1.1 (cleartext loopback, three listeners of the same
+/// host), plus node-spdy serving the same bytes; every cell at the same concurrency for the same time.
+/// </summary>
+internal static class ServerBench
+{
+    /// <summary>Byte i of every resource is i % 251 (prime, so the pattern never lines up with frames).</summary>
+    public static byte[] Body(int size)
+    {
+        var body = new byte[size];
+        for (var i = 0; i < size; i++)
+        {
+            body[i] = (byte)(i % 251);
+        }
+        return body;
+    }
+
+    public static string ResourcePath(int size) => $"/r{size}.bin";
+
+    public static async Task<IReadOnlyList<BenchResult>> RunAsync(ServerBenchSettings settings, CancellationToken cancellationToken)
+    {
+        var bodies = settings.Sizes.Distinct().ToDictionary(ResourcePath, Body);
+        var spdyPort = FreePort();
+        var h2Port = FreePort();
+        var h1Port = FreePort();
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ListenSpdy([], [new IPEndPoint(IPAddress.Loopback, spdyPort)], null);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Cleartext HTTP/2 with prior knowledge (h2c), as h2load and HttpClient speak it on http:// URLs.
+            kestrel.Listen(IPAddress.Loopback, h2Port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(IPAddress.Loopback, h1Port, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+        await using var app = builder.Build();
+        app.Run(async context =>
+        {
+            if (!bodies.TryGetValue(context.Request.Path.Value ?? "", out var body))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = body.Length;
+            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        });
+        await app.StartAsync(cancellationToken);
+
+        var folder = Directory.CreateTempSubdirectory("spdylab-bench-");
+        try
+        {
+            foreach (var (path, body) in bodies)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(folder.FullName, path.TrimStart('/')), body, cancellationToken);
+            }
+
+            var results = new List<BenchResult>();
+            foreach (var size in settings.Sizes)
+            {
+                foreach (var load in settings.Loads)
+                {
+                    foreach (var target in Enum.GetValues<BenchTarget>())
+                    {
+                        var cell = new BenchCell(target, size, load);
+                        settings.Progress?.Invoke($"bench: {cell.Server} via {cell.Generator}, {size} B, {load} ...");
+                        var result = target switch
+                        {
+                            BenchTarget.SpdyOurs => await RunOwnGeneratorAsync(cell, settings, bodies, SpdyWorkers(new Uri($"http://127.0.0.1:{spdyPort}")), null, cancellationToken),
+                            BenchTarget.Http2Kestrel => await RunOwnGeneratorAsync(cell, settings, bodies, HttpClientWorkers(new Uri($"http://127.0.0.1:{h2Port}"), HttpVersion.Version20), null, cancellationToken),
+                            BenchTarget.Http11Kestrel => await RunOwnGeneratorAsync(cell, settings, bodies, HttpClientWorkers(new Uri($"http://127.0.0.1:{h1Port}"), HttpVersion.Version11), null, cancellationToken),
+                            BenchTarget.Http2KestrelH2load => settings.UseH2load
+                                ? await H2load.RunAsync(cell, new Uri($"http://127.0.0.1:{h2Port}{ResourcePath(size)}"), settings.Seconds, cancellationToken)
+                                : Skip(cell, "h2load not requested (--no-h2load)"),
+                            BenchTarget.SpdyNode => settings.UseNode
+                                ? await RunNodeAsync(cell, settings, bodies, folder.FullName, cancellationToken)
+                                : Skip(cell, "node-spdy not requested (--no-node)"),
+                            _ => throw new ArgumentOutOfRangeException(nameof(target)),
+                        };
+                        settings.Progress?.Invoke($"       {result.RequestsPerSecond:F0} req/s, p50 {result.P50Ms:F2} ms, p99 {result.P99Ms:F2} ms, " +
+                            $"{result.CpuMicrosPerRequest:F0} us CPU/req, {result.Requests} requests, {result.Errors} errors, {result.BadBodies} bad bodies{(result.Note is null ? "" : "; " + result.Note)}");
+                        results.Add(result);
+                    }
+                }
+            }
+            return results;
+        }
+        finally
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await app.StopAsync(stop.Token);
+            folder.Delete(recursive: true);
+        }
+    }
+
+    internal static BenchResult Skip(BenchCell cell, string reason) => new(cell, 0, 0, 0, 0, double.NaN, double.NaN, 0, reason);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<BenchResult> RunNodeAsync(BenchCell cell, ServerBenchSettings settings, Dictionary<string, byte[]> bodies,
+        string folder, CancellationToken cancellationToken)
+    {
+        NodeFileServer server;
+        try
+        {
+            server = await NodeFileServer.StartAsync(settings.PeersDirectory, folder, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or FileNotFoundException)
+        {
+            return Skip(cell, $"node-spdy unavailable: {e.Message}");
+        }
+        await using (server)
+        {
+            return await RunOwnGeneratorAsync(cell, settings, bodies, SpdyWorkers(new Uri($"http://127.0.0.1:{server.Port}")), server.ProcessId, cancellationToken);
+        }
+    }
+
+    /// <summary>Sends one request with the worker's buffer; answers the status and the body length read.</summary>
+    private delegate Task<(int Status, int Length)> SendOnce(byte[] buffer, CancellationToken cancellationToken);
+
+    /// <summary>Opens the cell's connections; answers one SendOnce per concurrent request slot and a cleanup.</summary>
+    private delegate Task<(List<SendOnce> Slots, Func<ValueTask> Cleanup)> WorkerFactory(BenchLoad load, string path, CancellationToken cancellationToken);
+
+    private static WorkerFactory SpdyWorkers(Uri origin) => async (load, path, cancellationToken) =>
+    {
+        var connections = new List<IClientConnection>();
+        var slots = new List<SendOnce>();
+        var url = new Uri(origin, path);
+        for (var c = 0; c < load.Connections; c++)
+        {
+            var connection = await ClientConnector.ConnectAsync(origin, new ClientOptions { Protocol = ClientProtocol.Spdy31 }, cancellationToken);
+            connections.Add(connection);
+            for (var s = 0; s < load.Streams; s++)
+            {
+                slots.Add(async (buffer, ct) =>
+                {
+                    await using var response = await connection.SendAsync(new ClientRequest(url), ct);
+                    return (response.Status, await ReadAllAsync(response.Body, buffer, ct));
+                });
+            }
+        }
+        return (slots, async () =>
+        {
+            foreach (var connection in connections)
+            {
+                await connection.DisposeAsync();
+            }
+        });
+    };
+
+    private static WorkerFactory HttpClientWorkers(Uri origin, Version version) => (load, path, cancellationToken) =>
+    {
+        var url = new Uri(origin, path);
+        var clients = new List<HttpClient>();
+        var slots = new List<SendOnce>();
+        if (version == HttpVersion.Version20)
+        {
+            // One handler per connection: a handler keeps one HTTP/2 connection (up to the server's
+            // 100 concurrent streams) unless EnableMultipleHttp2Connections is set.
+            for (var c = 0; c < load.Connections; c++)
+            {
+                var client = NewClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = false }, version);
+                clients.Add(client);
+                slots.AddRange(Enumerable.Range(0, load.Streams).Select(_ => HttpSlot(client, url)));
+            }
+        }
+        else
+        {
+            // HTTP/1.1 carries one request at a time: the same concurrency needs C x S pooled connections.
+            var client = NewClient(new SocketsHttpHandler { MaxConnectionsPerServer = load.Concurrency }, version);
+            clients.Add(client);
+            slots.AddRange(Enumerable.Range(0, load.Concurrency).Select(_ => HttpSlot(client, url)));
+        }
+        return Task.FromResult<(List<SendOnce>, Func<ValueTask>)>((slots, () =>
+        {
+            clients.ForEach(c => c.Dispose());
+            return ValueTask.CompletedTask;
+        }));
+    };
+
+    private static HttpClient NewClient(SocketsHttpHandler handler, Version version) => new(handler)
+    {
+        DefaultRequestVersion = version,
+        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    private static SendOnce HttpSlot(HttpClient client, Uri url) => async (buffer, ct) =>
+    {
+        using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        return ((int)response.StatusCode, await ReadAllAsync(body, buffer, ct));
+    };
+
+    /// <summary>Reads the body into buffer (one byte longer than expected, so an over-long body shows).</summary>
+    private static async Task<int> ReadAllAsync(Stream body, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = await body.ReadAsync(buffer.AsMemory(total), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+            total += read;
+        }
+        return total;
+    }
+
+    private sealed class SlotStats
+    {
+        public List<long> Latencies { get; } = [];
+        public long Errors;
+        public long BadBodies;
+        public string? LastError;
+    }
+
+    /// <summary>
+    /// Runs every slot in a loop (send, read, check the body) through a warm-up and the measured window.
+    /// A request counts when it completes inside the window; CPU is sampled at the window's edges
+    /// (this process, plus the external server process when there is one).
+    /// </summary>
+    private static async Task<BenchResult> RunOwnGeneratorAsync(BenchCell cell, ServerBenchSettings settings, Dictionary<string, byte[]> bodies,
+        WorkerFactory factory, int? serverProcessId, CancellationToken cancellationToken)
+    {
+        var path = ResourcePath(cell.Size);
+        var expected = bodies[path];
+        var warmUp = TimeSpan.FromSeconds(Math.Min(1, settings.Seconds / 5));
+        var window = TimeSpan.FromSeconds(settings.Seconds);
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(warmUp + window + TimeSpan.FromSeconds(30));
+
+        List<SendOnce> slots;
+        Func<ValueTask> cleanup;
+        try
+        {
+            (slots, cleanup) = await factory(cell.Load, path, bound.Token);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new BenchResult(cell, 0, 1, 0, 0, double.NaN, double.NaN, 0, $"connect failed: {e.Message}");
+        }
+
+        try
+        {
+            var start = Stopwatch.GetTimestamp();
+            var measureStart = start + (long)(warmUp.TotalSeconds * Stopwatch.Frequency);
+            var end = measureStart + (long)(window.TotalSeconds * Stopwatch.Frequency);
+            var stats = slots.Select(_ => new SlotStats()).ToArray();
+            var workers = slots.Select((slot, i) => Task.Run(() => RunSlotAsync(slot, expected, measureStart, end, stats[i], bound.Token))).ToArray();
+
+            await Task.Delay(warmUp, bound.Token);
+            var cpuBefore = CpuSeconds(serverProcessId);
+            await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), end) is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero, bound.Token);
+            var cpuAfter = CpuSeconds(serverProcessId);
+            // Requests count when they complete in [measureStart, end]; on a loaded machine the CPU
+            // samples can land a little late, which the window's length does not.
+            var windowSeconds = window.TotalSeconds;
+            await Task.WhenAll(workers);
+
+            var latencies = stats.SelectMany(s => s.Latencies).Order().ToArray();
+            var errors = stats.Sum(s => s.Errors);
+            var bad = stats.Sum(s => s.BadBodies);
+            var note = stats.Select(s => s.LastError).FirstOrDefault(e => e is not null);
+            return new BenchResult(cell, latencies.Length, errors, bad, windowSeconds,
+                Percentile(latencies, 0.50), Percentile(latencies, 0.99), cpuAfter - cpuBefore, note is null ? null : $"last error: {note}");
+        }
+        finally
+        {
+            await cleanup();
+        }
+    }
+
+    private static async Task RunSlotAsync(SendOnce send, byte[] expected, long measureStart, long end, SlotStats stats, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[expected.Length + 1];
+        while (Stopwatch.GetTimestamp() < end && !cancellationToken.IsCancellationRequested)
+        {
+            var sent = Stopwatch.GetTimestamp();
+            try
+            {
+                var (status, length) = await send(buffer, cancellationToken);
+                var done = Stopwatch.GetTimestamp();
+                if (done < measureStart)
+                {
+                    continue;
+                }
+                if (done > end)
+                {
+                    break;
+                }
+                if (status == 200 && length == expected.Length && buffer.AsSpan(0, length).SequenceEqual(expected))
+                {
+                    stats.Latencies.Add(done - sent);
+                }
+                else
+                {
+                    stats.BadBodies++;
+                    stats.LastError ??= $"status {status}, {length} body bytes (expected 200, {expected.Length})";
+                }
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                stats.Errors++;
+                stats.LastError = $"{e.GetType().Name}: {e.Message}";
+                // A broken connection fails every later request at once: stop this slot rather than spin.
+                if (stats.Errors >= 100)
+                {
+                    break;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Nearest-rank percentile of sorted Stopwatch ticks, in milliseconds.</summary>
+    internal static double Percentile(long[] sortedTicks, double fraction)
+    {
+        if (sortedTicks.Length == 0)
+        {
+            return double.NaN;
+        }
+        var rank = (int)Math.Ceiling(fraction * sortedTicks.Length) - 1;
+        return sortedTicks[Math.Clamp(rank, 0, sortedTicks.Length - 1)] * 1000.0 / Stopwatch.Frequency;
+    }
+
+    /// <summary>CPU seconds (user + system) of this process, plus another live process's from /proc.</summary>
+    private static double CpuSeconds(int? otherProcessId)
+    {
+        using var self = Process.GetCurrentProcess();
+        var seconds = self.TotalProcessorTime.TotalSeconds;
+        if (otherProcessId is { } pid)
+        {
+            seconds += ProcCpu.ProcessSeconds(pid);
+        }
+        return seconds;
+    }
+}
