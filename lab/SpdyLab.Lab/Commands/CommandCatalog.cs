@@ -17,5 +17,6 @@ public static class CommandCatalog
         yield return RunCommand.Create();
         yield return LoadCommand.Create();
         yield return BenchCommand.Create();
+        yield return ReportCommand.Create();
     }
 }
