@@ -16,6 +16,7 @@ internal sealed class ExperimentOptions
     public Option<bool> Resume { get; } = new("--resume") { Description = "Continue an interrupted run (the newest results/NAME-*, or --out DIR): finished trials are kept, not repeated" };
     public Option<bool> Pcap { get; } = new("--pcap") { Description = "Keep a pcap of every trial under OUT/artifacts/" };
     public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Print the trials the experiment would run, and run nothing" };
+    public Option<bool> NoReport { get; } = new("--no-report") { Description = "Skip the report (OUT/report: tables, charts, report.html) at the end; make it later with 'spdylab report'" };
 
     public void AddTo(Command command, bool includeRunsAndSites = true)
     {
@@ -29,6 +30,7 @@ internal sealed class ExperimentOptions
         command.Options.Add(Resume);
         command.Options.Add(Pcap);
         command.Options.Add(DryRun);
+        command.Options.Add(NoReport);
     }
 
     public SessionOptions Read(ParseResult parseResult, double? rttMs = null)
@@ -45,6 +47,7 @@ internal sealed class ExperimentOptions
             Resume = parseResult.GetValue(Resume),
             CapturePackets = parseResult.GetValue(Pcap),
             DryRun = parseResult.GetValue(DryRun),
+            Report = parseResult.GetValue(NoReport) ? null : new Reports.ReportOptions(),
             CommandLine = "spdylab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
         };
     }

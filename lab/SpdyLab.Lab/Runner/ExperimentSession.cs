@@ -15,6 +15,10 @@ public sealed record SessionOptions
     public bool CapturePackets { get; init; }
     public bool DryRun { get; init; }
 
+    /// <summary>How to write the report (OUT/report) at the end; null = no report. The commands set it
+    /// unless --no-report; tests pass one without PNG rendering so they need no Chromium.</summary>
+    public Reports.ReportOptions? Report { get; init; }
+
     /// <summary>The command line, stored in the database's meta table.</summary>
     public string CommandLine { get; init; } = "";
 
@@ -34,6 +38,7 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
 {
     public const string DatabaseName = "results.db";
     public const string SummaryName = "summary.txt";
+    public const string ReportFolderName = "report";
 
     public async Task<int> RunAsync(Experiment experiment, SessionOptions options, CancellationToken cancellationToken)
     {
@@ -87,6 +92,10 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
         output.WriteLine($"this session: {outcome.Ran} trials run ({outcome.Succeeded} ok, {outcome.Failed} failed), " +
                          $"{outcome.SkippedAsDone} already done, in {ConsoleRunProgress.FormatDuration(outcome.Elapsed)}{cpuText}");
         output.WriteLine($"results: {databasePath}  (./spdylab results info --results {databasePath})");
+        if (options.Report is { } reportOptions && !outcome.Interrupted && outcome.Succeeded + outcome.SkippedAsDone > 0)
+        {
+            await WriteReportAsync(databasePath, Path.Combine(directory, ReportFolderName), reportOptions, cancellationToken);
+        }
         if (outcome.AbortReason is not null)
         {
             await Console.Error.WriteLineAsync(outcome.AbortReason);
@@ -98,6 +107,24 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
             return 130;
         }
         return outcome.Failed > 0 && outcome.Succeeded == 0 ? Commands.CommandActions.RuntimeError : 0;
+    }
+
+    /// <summary>The report is a view of the database: if it fails (say Chromium cannot start), the results are
+    /// intact and the message says how to make it again.</summary>
+    private async Task WriteReportAsync(string databasePath, string reportDirectory, Reports.ReportOptions reportOptions,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Reports.ReportGenerator.GenerateAsync(databasePath, reportDirectory, reportOptions, cancellationToken);
+            output.WriteLine($"report: {Path.Combine(reportDirectory, "report.html")} (and report.md, charts, CSV)");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync(
+                $"report: not written ({e.GetType().Name}: {e.Message}); the results are intact. " +
+                $"Make it with: ./spdylab report --results {databasePath} --out {reportDirectory}");
+        }
     }
 
     /// <summary>--out, or the newest results/NAME-* when resuming, or a new results/NAME-TIMESTAMP.</summary>

@@ -50,6 +50,26 @@ public class ExperimentSessionTests
         Assert.That(resumed.Output.ToString(), Does.Contain("16 already done"));
     }
 
+    [Test, CancelAfter(60_000)]
+    public async Task RunAsync_WithReportOptions_WritesTheReportBesideTheDatabase(CancellationToken cancellationToken)
+    {
+        var options = new SessionOptions
+        {
+            OutputDirectory = directory,
+            Parallel = 2,
+            Report = new Reports.ReportOptions { Rasterizer = null, BootstrapResamples = 200 },
+        };
+        var (session, _, output) = NewSession();
+
+        var code = await session.RunAsync(TrialRunnerTests.SmallExperiment(), options, cancellationToken);
+
+        var report = Path.Combine(directory, ExperimentSession.ReportFolderName);
+        Assert.That(code, Is.EqualTo(0), output.ToString());
+        Assert.That(File.Exists(Path.Combine(report, "report.md")), Is.True, output.ToString());
+        Assert.That(File.Exists(Path.Combine(report, "report.html")), Is.True);
+        Assert.That(output.ToString(), Does.Contain("report: "));
+    }
+
     [Test, CancelAfter(30_000)]
     public async Task RunAsync_DryRun_PrintsThePlanAndWritesNothing(CancellationToken cancellationToken)
     {
