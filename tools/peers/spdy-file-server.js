@@ -71,17 +71,4 @@ server.listen(o.port, o.host, () => {
   process.stdout.write(JSON.stringify({ event: 'listening', port: server.address().port, files: files.size }) + '\n')
 })
 
-function shutdown () {
-  server.close()
-  process.exit(0)
-}
-process.on('SIGTERM', shutdown)
-process.on('SIGINT', shutdown)
-try {
-  const st = fs.fstatSync(0)
-  if (st.isFIFO() || st.isSocket()) {
-    process.stdin.on('end', shutdown)
-    process.stdin.on('close', shutdown)
-    process.stdin.resume()
-  }
-} catch (e) { /* no stdin */ }
+require('./lifecycle').exitWhenParentGoes(server)

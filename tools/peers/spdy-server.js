@@ -285,19 +285,4 @@ server.listen(opts.port, opts.host, () => {
   }) + '\n')
 })
 
-function shutdown () {
-  server.close()
-  process.exit(0)
-}
-process.on('SIGTERM', shutdown)
-process.on('SIGINT', shutdown)
-
-// Exit when the parent closes our stdin (pipe or socket); a TTY or /dev/null is not watched.
-try {
-  const st = fs.fstatSync(0)
-  if (st.isFIFO() || st.isSocket()) {
-    process.stdin.on('end', shutdown)
-    process.stdin.on('close', shutdown)
-    process.stdin.resume()
-  }
-} catch (e) { /* no stdin */ }
+require('./lifecycle').exitWhenParentGoes(server)

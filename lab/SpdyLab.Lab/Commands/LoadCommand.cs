@@ -45,8 +45,6 @@ public static class LoadCommand
         CommandActions.SetAction(command, async (parseResult, cancellationToken) =>
         {
             var siteName = parseResult.GetValue(site)!;
-            var folder = SnapshotPage.FindSnapshotFolder(siteName)
-                ?? throw new UsageException($"--site: no snapshot '{siteName}' (looked in {Path.Combine(LabPaths.Home, "sites")} and {Path.Combine(LabPaths.RepositoryRoot, "sites", "corpus")}); give a name or a snapshot folder");
             var protocolName = parseResult.GetValue(protocol)!.ToLowerInvariant();
             if (protocolName is not ("http/1.1" or "spdy/2" or "spdy/3" or "spdy/3.1" or "h2"))
             {
@@ -68,15 +66,7 @@ public static class LoadCommand
                 throw new UsageException($"--cacert: '{caFile}' does not exist");
             }
 
-            Snapshot snapshot;
-            try
-            {
-                snapshot = Snapshot.Load(folder);
-            }
-            catch (SnapshotFormatException e)
-            {
-                throw new UsageException($"--site: {e.Message}");
-            }
+            var snapshot = SitesCommand.LoadSite("--site", siteName);
 
             var page = SnapshotPage.From(snapshot);
             var options = new PageLoadOptions

@@ -45,20 +45,4 @@ public static class SnapshotPage
             _ => ResourceType.Other,
         };
     }
-
-    /// <summary>
-    /// Finds a snapshot by folder path or name: $SPDYLAB_HOME/sites/NAME, then the shipped corpus
-    /// (sites/corpus/NAME in the repository).
-    /// </summary>
-    public static string? FindSnapshotFolder(string nameOrFolder)
-    {
-        var candidates = new List<string> { nameOrFolder };
-        if (!nameOrFolder.Contains('/') && !nameOrFolder.Contains(".."))
-        {
-            candidates.Add(Path.Combine(LabPaths.Home, "sites", nameOrFolder));
-            candidates.Add(Path.Combine(LabPaths.RepositoryRoot, "sites", "corpus", nameOrFolder));
-        }
-
-        return candidates.FirstOrDefault(c => File.Exists(Path.Combine(c, Snapshot.ManifestFileName)));
-    }
 }
