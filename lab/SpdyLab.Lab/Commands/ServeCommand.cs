@@ -27,10 +27,13 @@ public static class ServeCommand
     {
         var root = new Option<string>("--root", "-r") { Description = "folder of static files to serve (or --site)" };
         var site = new Option<string>("--site") { Description = "replay a page snapshot instead: NAME (see 'spdylab sites list') or snapshot folder; routes by Host/:host" };
-        var mode = new Option<string>("--mode")
+        var sitePush = new Option<bool>("--push")
         {
-            Description = "with --site: plain, push (documents carry X-Associated-Content naming their subresources) or hint (X-Subresources)",
-            DefaultValueFactory = _ => "plain",
+            Description = "with --site: each document's response carries X-Associated-Content naming its subresources, so SPDY clients get them pushed",
+        };
+        var siteHint = new Option<bool>("--hint")
+        {
+            Description = "with --site: each document's response carries X-Subresources (server hint) naming its subresources",
         };
         var tls = new Option<string[]>("--tls")
         {
@@ -52,9 +55,9 @@ public static class ServeCommand
             Description = "extra host name or IP for the certificate's SANs (repeatable; endpoint addresses and localhost are always in)",
             AllowMultipleArgumentsPerToken = false,
         };
-        var push = new Option<string[]>("--push")
+        var pushRule = new Option<string[]>("--push-rule")
         {
-            Description = "PATH=URL[,URL...]: responses to PATH carry X-Associated-Content, so SPDY pushes those URLs (repeatable)",
+            Description = "with --root: PATH=URL[,URL...]: responses to PATH carry X-Associated-Content, so SPDY pushes those URLs (repeatable)",
             AllowMultipleArgumentsPerToken = false,
         };
         var plainV3 = new Option<string>("--plain-v3")
@@ -73,47 +76,15 @@ public static class ServeCommand
             DefaultValueFactory = _ => "information",
         };
 
-        var command = new Command("serve", "Serve a folder of static files over SPDY/2, SPDY/3, SPDY/3.1, HTTP/2 and HTTP/1.1 (Kestrel).");
-        foreach (var option in new Option[] { root, site, mode, tls, plain, plainV3, certDir, hosts, push, shutdown, logLevel })
+        var command = new Command("serve", "Serve a folder of static files (--root) or replay a page snapshot (--site) over SPDY/2, SPDY/3, SPDY/3.1, HTTP/2 and HTTP/1.1 (Kestrel).");
+        foreach (var option in new Option[] { root, site, sitePush, siteHint, tls, plain, plainV3, certDir, hosts, pushRule, shutdown, logLevel })
         {
             command.Options.Add(option);
         }
 
         CommandActions.SetAction(command, async (parseResult, cancellationToken) =>
         {
-            if ((parseResult.GetValue(root) is null) == (parseResult.GetValue(site) is null))
-            {
-                throw new UsageException("give either --root FOLDER (static files) or --site NAME|DIR (a page snapshot)");
-            }
-            var snapshot = parseResult.GetValue(site) is { } siteName ? SitesCommand.LoadSite("--site", siteName) : null;
-            var settings = new ServeSettings
-            {
-                Root = parseResult.GetValue(root),
-                Site = snapshot,
-                SiteMode = SitesCommand.ParseReplayMode("--mode", parseResult.GetValue(mode)!),
-                Tls = (parseResult.GetValue(tls) ?? []).Select(e => ParseEndpoint("--tls", e)).ToList(),
-                Plain = (parseResult.GetValue(plain) ?? []).Select(e => ParseEndpoint("--plain", e)).ToList(),
-                CertificateDirectory = parseResult.GetValue(certDir)!,
-                Hosts = [.. parseResult.GetValue(hosts) ?? []],
-                Pushes = ParsePushes(parseResult.GetValue(push) ?? []),
-                ShutdownTimeout = TimeSpan.FromSeconds(parseResult.GetValue(shutdown)),
-                CleartextVersion3 = parseResult.GetValue(plainV3) switch
-                {
-                    "spdy/3.1" => SpdyWireVersion.Spdy31,
-                    "spdy/3" => SpdyWireVersion.Spdy3,
-                    var other => throw new UsageException($"--plain-v3: '{other}' is not a SPDY version with wire version 3; accepted: spdy/3.1, spdy/3"),
-                },
-                LogLevel = ParseLogLevel(parseResult.GetValue(logLevel)!),
-            };
-            if (settings.Root is not null && !Directory.Exists(settings.Root))
-            {
-                throw new UsageException($"--root: '{settings.Root}' is not a folder");
-            }
-            if (settings.Tls.Count == 0 && settings.Plain.Count == 0)
-            {
-                settings.Tls.Add(new IPEndPoint(IPAddress.Loopback, 8443));
-                settings.Plain.Add(new IPEndPoint(IPAddress.Loopback, 8080));
-            }
+            var settings = Settings(parseResult);
 
             RunningServer server;
             try
@@ -150,6 +121,64 @@ public static class ServeCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The command line as settings. <c>--site</c> takes <c>--push</c> or <c>--hint</c> (the snapshot knows each
+    /// document's subresources); <c>--root</c> takes <c>--push-rule PATH=URL</c> (static files know nothing of pages).
+    /// </summary>
+    internal static ServeSettings Settings(ParseResult parseResult)
+    {
+        var root = parseResult.GetValue<string>("--root");
+        var site = parseResult.GetValue<string>("--site");
+        var push = parseResult.GetValue<bool>("--push");
+        var hint = parseResult.GetValue<bool>("--hint");
+        var pushRules = parseResult.GetValue<string[]>("--push-rule") ?? [];
+        if ((root is null) == (site is null))
+        {
+            throw new UsageException("give either --root FOLDER (static files) or --site NAME|DIR (a page snapshot)");
+        }
+        if (push && hint)
+        {
+            throw new UsageException("--push and --hint exclude each other: a site is replayed either with X-Associated-Content (push) or with X-Subresources (hint)");
+        }
+        if ((push || hint) && site is null)
+        {
+            throw new UsageException($"--{(push ? "push" : "hint")}: only with --site NAME|DIR (a snapshot names each document's subresources); with --root use --push-rule PATH=URL[,URL...]");
+        }
+        if (pushRules.Length > 0 && site is not null)
+        {
+            throw new UsageException("--push-rule: only with --root; with --site use --push (every document pushes its recorded subresources)");
+        }
+        if (root is not null && !Directory.Exists(root))
+        {
+            throw new UsageException($"--root: '{root}' is not a folder");
+        }
+        var settings = new ServeSettings
+        {
+            Root = root,
+            Site = site is null ? null : SitesCommand.LoadSite("--site", site),
+            SiteMode = push ? ReplayMode.Push : hint ? ReplayMode.Hint : ReplayMode.Plain,
+            Tls = (parseResult.GetValue<string[]>("--tls") ?? []).Select(e => ParseEndpoint("--tls", e)).ToList(),
+            Plain = (parseResult.GetValue<string[]>("--plain") ?? []).Select(e => ParseEndpoint("--plain", e)).ToList(),
+            CertificateDirectory = parseResult.GetValue<string>("--cert-dir")!,
+            Hosts = [.. parseResult.GetValue<string[]>("--host") ?? []],
+            Pushes = ParsePushes(pushRules),
+            ShutdownTimeout = TimeSpan.FromSeconds(parseResult.GetValue<double>("--shutdown-timeout")),
+            CleartextVersion3 = parseResult.GetValue<string>("--plain-v3") switch
+            {
+                "spdy/3.1" => SpdyWireVersion.Spdy31,
+                "spdy/3" => SpdyWireVersion.Spdy3,
+                var other => throw new UsageException($"--plain-v3: '{other}' is not a SPDY version with wire version 3; accepted: spdy/3.1, spdy/3"),
+            },
+            LogLevel = ParseLogLevel(parseResult.GetValue<string>("--log-level")!),
+        };
+        if (settings.Tls.Count == 0 && settings.Plain.Count == 0)
+        {
+            settings.Tls.Add(new IPEndPoint(IPAddress.Loopback, 8443));
+            settings.Plain.Add(new IPEndPoint(IPAddress.Loopback, 8080));
+        }
+        return settings;
     }
 
     /// <summary>Starts the static-file server (used by the command and by tests).</summary>
@@ -238,7 +267,7 @@ public static class ServeCommand
             var equals = spec.IndexOf('=');
             if (equals <= 0 || !spec.StartsWith('/') || equals == spec.Length - 1)
             {
-                throw new UsageException($"--push: '{spec}' is not PATH=URL[,URL...]; accepted: /index.html=/style.css,/app.js");
+                throw new UsageException($"--push-rule: '{spec}' is not PATH=URL[,URL...]; accepted: /index.html=/style.css,/app.js");
             }
             var path = spec[..equals];
             var urls = spec[(equals + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

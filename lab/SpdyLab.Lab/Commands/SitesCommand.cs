@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using SpdyLab.Sites.Corpus;
 using SpdyLab.Sites.Import;
-using SpdyLab.Sites.Replay;
 using SpdyLab.Sites.Snapshots;
 
 namespace SpdyLab.Lab.Commands;
@@ -33,14 +32,6 @@ public static class SitesCommand
             throw new UsageException($"{option}: {e.Message}");
         }
     }
-
-    public static ReplayMode ParseReplayMode(string option, string text) => text.ToLowerInvariant() switch
-    {
-        "plain" => ReplayMode.Plain,
-        "push" => ReplayMode.Push,
-        "hint" => ReplayMode.Hint,
-        _ => throw new UsageException($"{option}: '{text}' is not a replay mode; accepted: plain, push, hint"),
-    };
 
     public static Command Create()
     {
