@@ -12,9 +12,16 @@ namespace SpdyLab.Sites.Import;
 ///   message RequestResponse { optional string ip = 1; optional uint32 port = 2; optional Scheme scheme = 3;  // HTTP=1, HTTPS=2
 ///                             optional HTTPMessage request = 4; optional HTTPMessage response = 5; }
 /// </code>
-/// Older recordings ("reqrespair", HTTP_Record): <c>req = 1</c> and <c>res = 2</c>, each an
-/// <c>http_message</c> whose first_line (1) and headers (2, repeated) are raw text lines ending in CRLF
-/// and whose body is 3. The two are told apart by which top-level fields are present.
+/// Older recordings (package <c>HTTP_Record</c>, message <c>reqrespair</c> with <c>req</c> and <c>res</c>, each an
+/// <c>http_message</c> with <c>first_line</c>, repeated <c>headers</c> and <c>body</c>). Those names and the
+/// content (first line and each header a raw text line ending in CRLF) are confirmed by mahimahi's
+/// code of the time (its replay server matched <c>req().first_line()</c> against "GET / HTTP/1.1\r\n" and
+/// cut header values at CRLF); the .proto itself was not found, so the field numbers (req 1, res 2;
+/// first_line 1, headers 2, body 3) are inferred from the declaration order. The replay server of the
+/// time wrote first_line + headers + body with no separator of its own, so the blank line ending the
+/// head may be stored as an empty header line or at the start of the body: both are tolerated (an empty
+/// header line is skipped; a body starting with CRLF that is exactly 2 bytes longer than its
+/// Content-Length loses those 2 bytes). The two formats are told apart by which top-level fields are present.
 /// </summary>
 public static class MahimahiImporter
 {
@@ -88,6 +95,10 @@ public static class MahimahiImporter
             else
             {
                 var line = Encoding.Latin1.GetString(h.Bytes!).TrimEnd('\r', '\n');
+                if (line.Length == 0)
+                {
+                    continue; // the head's closing blank line, stored as a header
+                }
                 var colon = line.IndexOf(':');
                 if (colon <= 0)
                 {
@@ -100,7 +111,14 @@ public static class MahimahiImporter
         {
             throw new SnapshotFormatException($"{where}: {label} has no first line");
         }
-        return new HttpMessage { StartLine = firstLine, Headers = headers, Body = inner.FirstOrDefault(f => f.Number == 3)?.Bytes ?? [] };
+        var body = inner.FirstOrDefault(f => f.Number == 3)?.Bytes ?? [];
+        if (!current && body is [(byte)'\r', (byte)'\n', ..]
+            && headers.FirstOrDefault(h => h[0].Equals("Content-Length", StringComparison.OrdinalIgnoreCase)) is { } length
+            && long.TryParse(length[1], out var declared) && declared == body.Length - 2)
+        {
+            body = body[2..]; // the head's closing blank line, stored at the start of the body
+        }
+        return new HttpMessage { StartLine = firstLine, Headers = headers, Body = body };
     }
 }
 

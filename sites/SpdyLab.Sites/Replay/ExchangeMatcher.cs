@@ -49,9 +49,17 @@ public sealed class ExchangeMatcher
             result = MatchMethod("GET", scheme, host, pathAndQuery);
         }
         // A lab server listening on a non-default port gets "Host: name:port"; the recording has "name".
-        if (result.Exchange is null && host.LastIndexOf(':') is var colon and > 0 && !host.EndsWith(']'))
+        // One numeric port is stripped, once: a hostile ":host" of thousands of colons costs one more lookup,
+        // not one per colon.
+        if (result.Exchange is null && host.LastIndexOf(':') is var colon and > 0 && colon < host.Length - 1
+            && host.AsSpan(colon + 1).ContainsAnyExceptInRange('0', '9') is false)
         {
-            return Match(method, scheme, host[..colon], pathAndQuery);
+            var bare = host[..colon];
+            result = MatchMethod(method, scheme, bare, pathAndQuery);
+            if (result.Exchange is null && method == "HEAD")
+            {
+                result = MatchMethod("GET", scheme, bare, pathAndQuery);
+            }
         }
         return result;
     }

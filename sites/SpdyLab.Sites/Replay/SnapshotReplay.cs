@@ -79,7 +79,9 @@ public sealed class SnapshotReplayMiddleware
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             context.Response.ContentType = "text/plain; charset=utf-8";
-            await context.Response.WriteAsync($"spdylab replay: '{_options.Snapshot.Name}' has no recording of {request.Method} {request.Scheme}://{host}{pathAndQuery}\n", context.RequestAborted);
+            // The request is echoed for the person debugging a replay, cut short: a hostile 200 KB :path
+            // (SPDY has no request-line limit) must not come back 200 KB long.
+            await context.Response.WriteAsync($"spdylab replay: '{_options.Snapshot.Name}' has no recording of {Shorten($"{request.Method} {request.Scheme}://{host}{pathAndQuery}")}\n", context.RequestAborted);
             return;
         }
 
@@ -111,6 +113,10 @@ public sealed class SnapshotReplayMiddleware
             await response.Body.WriteAsync(body, context.RequestAborted);
         }
     }
+
+    const int EchoLimit = 300;
+
+    static string Shorten(string text) => text.Length <= EchoLimit ? text : $"{text[..EchoLimit]}... ({text.Length} characters)";
 
     /// <summary>The request target exactly as sent (Kestrel decodes Path; recordings hold the raw form).</summary>
     static string? RawTarget(HttpContext context)

@@ -128,6 +128,32 @@ public class ArchiveImportTests
     }
 
     [Test]
+    public void Mahimahi_OlderRecordWithBlankLineStored_HeadersAndBodyClean()
+    {
+        // The blank line closing the head stored as a last header line, or at the start of the body.
+        var dir = Path.Combine(_folder, "old-blank");
+        Directory.CreateDirectory(dir);
+        var asHeader = new MemoryStream();
+        Bytes(asHeader, 1, HttpMessageProto("GET /a.css HTTP/1.1", [("Host", "www.example.com")], [], current: false));
+        var response = new MemoryStream();
+        response.Write(HttpMessageProto("HTTP/1.1 200 OK", [("Content-Type", "text/css")], [], current: false)[..^2]); // without its empty body field
+        Bytes(response, 2, Encoding.ASCII.GetBytes("\r\n"));
+        Bytes(response, 3, Encoding.ASCII.GetBytes("a{}"));
+        Bytes(asHeader, 2, response.ToArray());
+        File.WriteAllBytes(Path.Combine(dir, "save.1"), asHeader.ToArray());
+        File.WriteAllBytes(Path.Combine(dir, "save.2"), ReqRespPair("www.example.com", "/b.js", 200,
+            [("Content-Type", "text/javascript"), ("Content-Length", "4")], Encoding.ASCII.GetBytes("\r\nf();")));
+
+        var snapshot = MahimahiImporter.Import(dir, "old").Build();
+
+        var css = snapshot.Exchanges.Single(e => e.Path == "/a.css");
+        Assert.That(css.ResponseHeaders.Select(h => h[0]), Is.EqualTo(new[] { "Content-Type" }));
+        Assert.That(snapshot.BodyOf(css).ToArray(), Is.EqualTo(Encoding.ASCII.GetBytes("a{}")));
+        var js = snapshot.Exchanges.Single(e => e.Path == "/b.js");
+        Assert.That(snapshot.BodyOf(js).ToArray(), Is.EqualTo(Encoding.ASCII.GetBytes("f();")));
+    }
+
+    [Test]
     public void Mahimahi_TruncatedRecord_NamesTheFileAndByte()
     {
         var dir = Path.Combine(_folder, "bad");
