@@ -106,7 +106,8 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
     /// <summary>Each name once with its values, in insertion order (what the encoder writes).</summary>
     public IEnumerable<(string Name, IReadOnlyList<string> Values)> Groups => _entries.Select(e => (e.Name, (IReadOnlyList<string>)e.Values));
 
-    internal IReadOnlyList<Entry> Entries => _entries;
+    // List, not IReadOnlyList: foreach over it then uses the struct enumerator (no allocation per header block).
+    internal List<Entry> Entries => _entries;
 
     /// <summary>Appends a name known to be absent (the decoder checks duplicates itself).</summary>
     internal void AddEntry(Entry entry)

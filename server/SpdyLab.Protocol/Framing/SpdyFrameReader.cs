@@ -18,6 +18,8 @@ public sealed class SpdyFrameReader : IDisposable
     public const int FrameHeaderLength = 8;
 
     private readonly HeaderBlockDecoder _decoder;
+    private readonly DataFrame _reusedData = new() { Id = 0 };
+    private readonly WindowUpdateFrame _reusedWindowUpdate = new();
 
     public SpdyFrameReader(SpdyProtocolProfile profile, int maxFrameSize = 1 << 20, int maxHeaderBlockSize = 256 * 1024)
     {
@@ -32,6 +34,13 @@ public sealed class SpdyFrameReader : IDisposable
 
     /// <summary>Largest frame payload accepted (the 24-bit length field); larger is a session error.</summary>
     public int MaxFrameSize { get; }
+
+    /// <summary>
+    /// When true, DATA and WINDOW_UPDATE frames (the steady state of a transfer) come back in one reused object
+    /// each, so reading them allocates nothing: such a frame is valid only until the next <see cref="TryReadFrame"/>
+    /// call. The session engine handles each frame before reading the next; keep false to collect frames.
+    /// </summary>
+    public bool ReuseFrames { get; init; }
 
     /// <summary>Compressed header-block bytes received.</summary>
     public long HeaderBytesCompressed => _decoder.CompressedBytes;
@@ -79,7 +88,7 @@ public sealed class SpdyFrameReader : IDisposable
         if (!isControl)
         {
             var streamId = (int)(BinaryPrimitives.ReadUInt32BigEndian(header) & 0x7FFFFFFF);
-            frame = new DataFrame { Id = streamId, Flags = flags, Data = payload };
+            frame = ReuseFrames ? _reusedData.Refill(streamId, flags, payload) : new DataFrame { Id = streamId, Flags = flags, Data = payload };
             return true;
         }
 
@@ -317,7 +326,7 @@ public sealed class SpdyFrameReader : IDisposable
     // +----------------------------------+
     // |X|  Delta-Window-Size (31-bits)   |
     // +----------------------------------+
-    private static WindowUpdateFrame ReadWindowUpdate(ReadOnlySequence<byte> payload, byte flags)
+    private WindowUpdateFrame ReadWindowUpdate(ReadOnlySequence<byte> payload, byte flags)
     {
         if (payload.Length != 8)
         {
@@ -326,12 +335,9 @@ public sealed class SpdyFrameReader : IDisposable
 
         Span<byte> bytes = stackalloc byte[8];
         payload.CopyTo(bytes);
-        return new WindowUpdateFrame
-        {
-            Id = (int)(BinaryPrimitives.ReadUInt32BigEndian(bytes) & 0x7FFFFFFF),
-            Delta = (int)(BinaryPrimitives.ReadUInt32BigEndian(bytes[4..]) & 0x7FFFFFFF),
-            Flags = flags,
-        };
+        var id = (int)(BinaryPrimitives.ReadUInt32BigEndian(bytes) & 0x7FFFFFFF);
+        var delta = (int)(BinaryPrimitives.ReadUInt32BigEndian(bytes[4..]) & 0x7FFFFFFF);
+        return ReuseFrames ? _reusedWindowUpdate.Refill(id, delta, flags) : new WindowUpdateFrame { Id = id, Delta = delta, Flags = flags };
     }
 
     // spdy3 §2.6.9:

@@ -7,8 +7,13 @@ public abstract class SpdyFrame
 {
     public abstract SpdyFrameType Type { get; }
 
+    private byte _flags;
+
     /// <summary>The frame's flags byte as received.</summary>
-    public byte Flags { get; init; }
+    public byte Flags { get => _flags; init => _flags = value; }
+
+    /// <summary>For a reader that reuses frame objects (<see cref="SpdyFrameReader.ReuseFrames"/>).</summary>
+    private protected void SetFlags(byte flags) => _flags = flags;
 
     /// <summary>Stream the frame belongs to (0 for session-level frames).</summary>
     public virtual int StreamId => 0;
@@ -22,11 +27,22 @@ public sealed class DataFrame : SpdyFrame
 
     public override int StreamId => Id;
 
-    public required int Id { get; init; }
+    private int _id;
+    private ReadOnlySequence<byte> _data;
 
-    public ReadOnlySequence<byte> Data { get; init; }
+    public required int Id { get => _id; init => _id = value; }
+
+    public ReadOnlySequence<byte> Data { get => _data; init => _data = value; }
 
     public bool IsFin => (Flags & SpdyFlags.Fin) != 0;
+
+    internal DataFrame Refill(int id, byte flags, ReadOnlySequence<byte> data)
+    {
+        _id = id;
+        _data = data;
+        SetFlags(flags);
+        return this;
+    }
 
     public override string ToString() => $"DATA stream={Id} len={Data.Length}{(IsFin ? " FIN" : string.Empty)}";
 }
@@ -154,9 +170,20 @@ public sealed class WindowUpdateFrame : SpdyFrame
 
     public override int StreamId => Id;
 
-    public int Id { get; init; }
+    private int _id;
+    private int _delta;
 
-    public int Delta { get; init; }
+    public int Id { get => _id; init => _id = value; }
+
+    public int Delta { get => _delta; init => _delta = value; }
+
+    internal WindowUpdateFrame Refill(int id, int delta, byte flags)
+    {
+        _id = id;
+        _delta = delta;
+        SetFlags(flags);
+        return this;
+    }
 
     public override string ToString() => $"WINDOW_UPDATE stream={Id} delta={Delta}";
 }

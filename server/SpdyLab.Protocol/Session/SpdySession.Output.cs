@@ -16,7 +16,7 @@ public sealed partial class SpdySession
 
     private readonly Queue<OutFrame> _control = new();
     private readonly LinkedList<SpdyStream>[] _ready;
-    private readonly SemaphoreSlim _writeSignal = new(0, 1);
+    private readonly AsyncAutoResetSignal _writeSignal = new();
     private int _queuedPeerTriggered;
     private bool _outputShutdown;
 
@@ -32,7 +32,9 @@ public sealed partial class SpdySession
         WindowUpdate,
     }
 
-    private sealed class OutFrame
+    /// <summary>A queued control frame. A struct: WINDOW_UPDATEs are queued every half window, so on a busy
+    /// session this would otherwise be an allocation every couple of DATA frames.</summary>
+    private readonly struct OutFrame
     {
         public OutKind Kind { get; init; }
 
@@ -83,34 +85,21 @@ public sealed partial class SpdySession
 
     private void ReadyLocked(SpdyStream stream)
     {
-        if (stream.ReadyNode is null && stream.State == StreamState.Open)
+        if (stream.ReadyNode.List is null && stream.State == StreamState.Open)
         {
-            stream.ReadyNode = _ready[Math.Clamp(stream.Priority, 0, _ready.Length - 1)].AddLast(stream);
+            _ready[Math.Clamp(stream.Priority, 0, _ready.Length - 1)].AddLast(stream.ReadyNode);
         }
     }
 
     private void UnreadyLocked(SpdyStream stream)
     {
-        if (stream.ReadyNode is not null)
-        {
-            stream.ReadyNode.List?.Remove(stream.ReadyNode);
-            stream.ReadyNode = null;
-        }
+        // The stream's own node goes in and out of its level's list: no allocation per DATA chunk.
+        stream.ReadyNode.List?.Remove(stream.ReadyNode);
     }
 
     private void SignalWriter()
     {
-        if (_writeSignal.CurrentCount == 0)
-        {
-            try
-            {
-                _writeSignal.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // already signalled
-            }
-        }
+        _writeSignal.Set();
     }
 
     /// <summary>Picks the next DATA chunk (under the lock).</summary>
@@ -213,13 +202,15 @@ public sealed partial class SpdySession
                 var finished = false;
                 while (bytes < FlushThreshold)
                 {
-                    OutFrame? control = null;
+                    OutFrame control;
                     DataChunk chunk = default;
                     var haveChunk = false;
+                    var haveControl = false;
                     lock (_lock)
                     {
                         if (_control.TryDequeue(out control))
                         {
+                            haveControl = true;
                             if (control.PeerTriggered)
                             {
                                 _queuedPeerTriggered--;
@@ -235,7 +226,7 @@ public sealed partial class SpdySession
                         }
                     }
 
-                    if (control is not null)
+                    if (haveControl)
                     {
                         bytes += WriteControl(output, control);
                         if (control.Written is not null)
@@ -333,33 +324,28 @@ public sealed partial class SpdySession
     }
 
     /// <summary>Writes one control frame; returns its length on the wire.</summary>
-    private int WriteControl(PipeWriter output, OutFrame frame)
+    private int WriteControl(PipeWriter output, in OutFrame frame)
     {
         int length;
         switch (frame.Kind)
         {
             case OutKind.SynStream:
                 length = _writer.WriteSynStream(output, frame.StreamId, frame.AssociatedStreamId, frame.Priority, frame.Flags, frame.Headers!);
-                Trace(() => $"-> SYN_STREAM stream={frame.StreamId} assoc={frame.AssociatedStreamId} pri={frame.Priority}{FlagText(frame.Flags, true)} [{frame.Headers}]");
                 break;
             case OutKind.SynReply:
                 length = _writer.WriteSynReply(output, frame.StreamId, (frame.Flags & SpdyFlags.Fin) != 0, frame.Headers!);
-                Trace(() => $"-> SYN_REPLY stream={frame.StreamId}{FlagText(frame.Flags, false)} [{frame.Headers}]");
                 break;
             case OutKind.Headers:
                 length = _writer.WriteHeaders(output, frame.StreamId, (frame.Flags & SpdyFlags.Fin) != 0, frame.Headers!);
-                Trace(() => $"-> HEADERS stream={frame.StreamId}{FlagText(frame.Flags, false)} [{frame.Headers}]");
                 break;
             case OutKind.RstStream:
                 _writer.WriteRstStream(output, frame.StreamId, frame.Status);
                 Interlocked.Increment(ref Counters.resetsSent);
                 length = 16;
-                Trace(() => $"-> RST_STREAM stream={frame.StreamId} status={Profile.ToWireStatus(frame.Status)}");
                 break;
             case OutKind.Settings:
                 _writer.WriteSettings(output, frame.Flags, frame.Settings);
                 length = 12 + (8 * frame.Settings!.Length);
-                Trace(() => $"-> SETTINGS [{string.Join(", ", frame.Settings!.Select(e => $"{e.Id}={e.Value}"))}]");
                 break;
             case OutKind.Ping:
                 _writer.WritePing(output, frame.PingId);
@@ -375,25 +361,41 @@ public sealed partial class SpdySession
                     }
                 }
 
-                Trace(() => $"-> PING id={frame.PingId}");
                 break;
             case OutKind.GoAway:
                 _writer.WriteGoAway(output, frame.StreamId, frame.GoAwayStatus);
                 length = 8 + Profile.GoAwayLength;
-                Trace(() => $"-> GOAWAY last-good={frame.StreamId} status={frame.GoAwayStatus}");
                 break;
             case OutKind.WindowUpdate:
                 _writer.WriteWindowUpdate(output, frame.StreamId, frame.Delta);
                 length = 16;
-                Trace(() => $"-> WINDOW_UPDATE stream={frame.StreamId} delta={frame.Delta}");
                 break;
             default:
                 throw new InvalidOperationException($"unknown output frame {frame.Kind}");
         }
 
         Interlocked.Increment(ref Counters.framesSent);
+        if (_options.Trace is not null)
+        {
+            // Built only when tracing: a lambda capturing the frame would allocate on every control frame.
+            _options.Trace(DescribeSent(frame));
+        }
+
         return length;
     }
+
+    private string DescribeSent(in OutFrame frame) => frame.Kind switch
+    {
+        OutKind.SynStream => $"-> SYN_STREAM stream={frame.StreamId} assoc={frame.AssociatedStreamId} pri={frame.Priority}{FlagText(frame.Flags, true)} [{frame.Headers}]",
+        OutKind.SynReply => $"-> SYN_REPLY stream={frame.StreamId}{FlagText(frame.Flags, false)} [{frame.Headers}]",
+        OutKind.Headers => $"-> HEADERS stream={frame.StreamId}{FlagText(frame.Flags, false)} [{frame.Headers}]",
+        OutKind.RstStream => $"-> RST_STREAM stream={frame.StreamId} status={Profile.ToWireStatus(frame.Status)}",
+        OutKind.Settings => $"-> SETTINGS [{string.Join(", ", frame.Settings!.Select(e => $"{e.Id}={e.Value}"))}]",
+        OutKind.Ping => $"-> PING id={frame.PingId}",
+        OutKind.GoAway => $"-> GOAWAY last-good={frame.StreamId} status={frame.GoAwayStatus}",
+        OutKind.WindowUpdate => $"-> WINDOW_UPDATE stream={frame.StreamId} delta={frame.Delta}",
+        _ => frame.Kind.ToString(),
+    };
 
     private static string FlagText(byte flags, bool synStream) =>
         ((flags & SpdyFlags.Fin) != 0 ? " FIN" : string.Empty) + (synStream && (flags & SpdyFlags.Unidirectional) != 0 ? " UNIDIRECTIONAL" : string.Empty);

@@ -68,7 +68,8 @@ public sealed partial class SpdySession : IAsyncDisposable
         _options = options;
         _onPeerStream = onPeerStream;
         Profile = SpdyProtocolProfile.For(options.Version);
-        _reader = new SpdyFrameReader(Profile, options.MaxFrameSize, options.MaxHeaderBlockSize);
+        // Reused DATA / WINDOW_UPDATE objects: the read loop handles each frame before it reads the next.
+        _reader = new SpdyFrameReader(Profile, options.MaxFrameSize, options.MaxHeaderBlockSize) { ReuseFrames = true };
         _writer = new SpdyFrameWriter(Profile, options.HeaderCompression);
         _ready = new LinkedList<SpdyStream>[8];
         for (var i = 0; i < _ready.Length; i++)

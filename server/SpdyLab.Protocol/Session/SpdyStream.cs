@@ -12,6 +12,8 @@ public sealed class SpdyStream
     private readonly SpdySession _session;
     private readonly TaskCompletionSource<HeaderList> _response = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _aborted = new();
+    private const int InputSegmentSize = 16 * 1024;
+
     private readonly Pipe _input;
 
     internal SpdyStream(SpdySession session, int id, int priority, bool isLocal, bool isPushed, int associatedStreamId, HeaderList headers, long pauseThreshold)
@@ -23,8 +25,11 @@ public sealed class SpdyStream
         IsPushed = isPushed;
         AssociatedStreamId = associatedStreamId;
         Headers = headers;
-        _input = new Pipe(new PipeOptions(pauseWriterThreshold: pauseThreshold, resumeWriterThreshold: pauseThreshold / 2, useSynchronizationContext: false));
+        // Segments of 16 KB (the usual DATA frame) rather than the default 4 KB: a frame lands in one segment.
+        _input = new Pipe(new PipeOptions(pauseWriterThreshold: pauseThreshold, resumeWriterThreshold: pauseThreshold / 2,
+            minimumSegmentSize: InputSegmentSize, useSynchronizationContext: false));
         Input = new StreamInputReader(this, _input.Reader);
+        ReadyNode = new LinkedListNode<SpdyStream>(this);
         _response.Task.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
     }
 
@@ -108,7 +113,9 @@ public sealed class SpdyStream
 
     internal Queue<PendingWrite> PendingWrites { get; } = new();
 
-    internal LinkedListNode<SpdyStream>? ReadyNode { get; set; }
+    /// <summary>This stream's entry in the scheduler's ready list of its priority level (in a list while it has
+    /// DATA to send); one node for the stream's life, so scheduling allocates nothing per chunk.</summary>
+    internal LinkedListNode<SpdyStream> ReadyNode { get; }
 
     internal object InputLock => _input;
 

@@ -33,6 +33,9 @@ internal sealed class StreamInputReader(SpdyStream stream, PipeReader inner) : P
         stream.OnInputAbandoned();
     }
 
+    // Pooled: the application waits for DATA on almost every read, and a fresh state machine box per wait
+    // would be an allocation per DATA frame.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         var result = await inner.ReadAsync(cancellationToken).ConfigureAwait(false);
