@@ -50,8 +50,7 @@ public sealed partial class WorldTrialExecutor(ClientMode mode = ClientMode.InPr
         if (Privileges.WhyWorldsCannotBeBuilt() is { } problem) throw new InvalidOperationException(problem);
         if (mode == ClientMode.ChildProcess && !Commands.CommandCatalog.All().Any(c => c.Name == "load"))
             throw new InvalidOperationException("the built-in client (spdylab load) is not in this build yet; trials cannot run");
-        if (trials.Any(t => t.Client != Clients.Builtin))
-            throw new InvalidOperationException("client: chromium is not supported by the runner yet; use client: builtin");
+        if (WhyChromiumTrialsCannotRun(trials) is { } chromium) throw new InvalidOperationException(chromium);
         var missing = trials.Select(t => t.Site).Distinct().Where(s => SiteSource.Find(s) is null).ToList();
         if (missing.Count > 0)
             throw new InvalidOperationException(
@@ -61,7 +60,8 @@ public sealed partial class WorldTrialExecutor(ClientMode mode = ClientMode.InPr
     }
 
     public Task RunAsync(PlannedTrial trial, TrialRecord record, TrialContext context, CancellationToken cancellationToken) =>
-        mode == ClientMode.InProcess
+        trial.Client == Clients.Chromium ? RunChromiumAsync(trial, record, context, cancellationToken)
+        : mode == ClientMode.InProcess
             ? RunInProcessAsync(trial, record, context, cancellationToken)
             : RunChildProcessAsync(trial, record, context, cancellationToken);
 

@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using System.Net;
+using SpdyLab.Emulator.Worlds;
+using SpdyLab.Lab.Browser;
+using SpdyLab.Lab.Experiments;
+using SpdyLab.Results;
+using SpdyLab.Sites.Snapshots;
+
+namespace SpdyLab.Lab.Runner;
+
+/// <summary>
+/// Trials with <c>client: chromium</c>: real Chromium (Playwright, docs/browser.md) instead of the built-in
+/// loader, in the same place (the root namespace, on the world's host side; the replay server in the
+/// world's namespace; the link swapped to match), so the two clients meet the same server and link.
+/// </summary>
+public sealed partial class WorldTrialExecutor
+{
+    private readonly ConcurrentDictionary<string, Lazy<Snapshot>> chromiumTlsSnapshots = new(StringComparer.Ordinal);
+
+    /// <summary>Why these Chromium trials cannot run (Chromium missing, a configuration Chromium cannot load), or null.</summary>
+    internal static string? WhyChromiumTrialsCannotRun(IReadOnlyList<PlannedTrial> trials)
+    {
+        var chromium = trials.Where(t => t.Client == Clients.Chromium).ToList();
+        if (chromium.Count == 0) return null;
+        if (ChromiumLauncher.WhyUnavailable() is { } problem) return $"client: chromium: {problem}";
+        foreach (var configuration in chromium.Select(t => t.Configuration).Distinct())
+        {
+            if (WhyChromiumCannotLoad(configuration) is { } reason)
+                return $"client: chromium cannot run configuration '{configuration.DisplayName}': {reason}";
+        }
+        return null;
+    }
+
+    internal static string? WhyChromiumCannotLoad(Configuration configuration)
+    {
+        if (configuration.Protocol is not (Protocols.Http11 or Protocols.H2))
+            return $"Chromium speaks http/1.1 and h2 (SPDY was removed from Chromium in 2016), not {configuration.Protocol}";
+        if (configuration.Protocol == Protocols.H2 && configuration.Transport != Transports.Tls)
+            return "Chromium speaks HTTP/2 over TLS only; use transport: tls";
+        if (configuration.Feature != Features.None)
+            return $"feature {configuration.Feature} is a built-in client or SPDY server feature (Chromium removed HTTP/2 push in 2022); use feature: none";
+        return null;
+    }
+
+    private async Task RunChromiumAsync(PlannedTrial trial, TrialRecord record, TrialContext context, CancellationToken cancellationToken)
+    {
+        var configuration = trial.Configuration;
+        if (WhyChromiumCannotLoad(configuration) is { } reason) throw new InvalidOperationException(reason);
+        bool tls = configuration.Transport == Transports.Tls;
+        bool single = configuration.DomainMode == DomainModes.Single;
+        var original = SnapshotOf(trial.Site);
+        var snapshot = tls
+            ? chromiumTlsSnapshots.GetOrAdd(trial.Site, _ => new Lazy<Snapshot>(() => ChromiumSnapshots.ForTls(original))).Value
+            : original;
+        var hosts = HostsOf(snapshot);
+        var documentHost = snapshot.PageExchange?.Host ?? hosts.FirstOrDefault() ?? "";
+        var spec = trial.Condition.ToLinkOptions(trial.Seed).ToSpec();
+
+        using var world = World.Create(new WorldOptions
+        {
+            Link = spec with { Down = spec.Up, Up = spec.Down },
+            HostSide = HostSide.RootNamespace,
+            PcapDirectory = context.CapturePackets ? context.ArtifactDirectory : null,
+        });
+
+        // The same addresses as the built-in client's trial: one per origin host (multi-domain) or one for all.
+        int port = tls ? TlsPort : PlainPort;
+        var map = new Dictionary<string, IPEndPoint>(StringComparer.OrdinalIgnoreCase);
+        var extra = new List<IPAddress>();
+        for (int i = 0; i < hosts.Count; i++)
+        {
+            IPAddress address = world.ClientAddress;
+            if (!single && i > 0)
+            {
+                var bytes = world.ClientAddress.GetAddressBytes();
+                if (10 + i > 250) throw new InvalidOperationException($"site {trial.Site} has more than 241 hosts");
+                bytes[3] = (byte)(10 + i);
+                address = new IPAddress(bytes);
+                extra.Add(address);
+            }
+            map[hosts[i]] = new IPEndPoint(address, port);
+        }
+        if (extra.Count > 0)
+        {
+            await RunIpAsync(["-n", world.ClientNamespace, "-batch", "-"], extra.Select(a => $"addr add {a}/32 dev lo"), cancellationToken);
+            await RunIpAsync(["-batch", "-"], extra.Select(a => $"route add {a}/32 dev {world.HostInterface} src {world.HostAddress}"), cancellationToken);
+        }
+        var listen = map.Values.Distinct().ToList();
+        if (listen.Count == 0) listen.Add(new IPEndPoint(world.ClientAddress, port));
+
+        var certificate = tls ? CertificateFor(trial.Site, HostsOf(original)) : null;
+        await using var server = await ReplayServer.StartAsync(world, inClientNamespace: true, listen,
+            ReplayOptions(snapshot, configuration, single, documentHost), certificate, tls ? [authority.Value.Root] : null, cancellationToken);
+
+        var options = new ChromiumOptions
+        {
+            Hosts = map,
+            KeepUrlPort = true,
+            TrustedSpkiHashes = tls ? [authority.Value.RootSpkiHash, authority.Value.LeafSpkiHash] : [],
+        };
+        string? harPath = null;
+        if (context.CapturePackets)
+        {
+            Directory.CreateDirectory(context.ArtifactDirectory);
+            harPath = Path.Combine(context.ArtifactDirectory, "chromium.har");
+        }
+        var url = PageUrl(snapshot, tls);
+        var timeout = TimeSpan.FromSeconds(Math.Max(5, context.TrialTimeout.TotalSeconds - 10));
+        ChromiumLoadResult result;
+        try
+        {
+            result = await ChromiumPageLoad.LoadAsync(url, configuration.Protocol, options, harPath, timeout, cancellationToken);
+        }
+        finally
+        {
+            FillLinkCounters(record, world, swapped: true);
+        }
+        if (world.FerryFailure is { } ferry) throw new InvalidOperationException($"the link failed: {ferry.Message}");
+        FillChromiumMetrics(record, result);
+        record.HarPath = result.HarPath;
+        record.PcapPath = context.CapturePackets ? Path.Combine(context.ArtifactDirectory, "host.pcap") : null;
+        if (result.TimedOut) throw new InvalidOperationException($"Chromium: the page did not load in time ({result.Error})");
+        if (result.Error is not null) throw new InvalidOperationException($"Chromium: {result.Error}");
+        if (result.NegotiatedProtocol != configuration.Protocol)
+            throw new InvalidOperationException($"Chromium negotiated '{result.NegotiatedProtocol}', not {configuration.Protocol}");
+    }
+
+    /// <summary>The page's URL as the trial loads it (https over TLS).</summary>
+    internal static string PageUrl(Snapshot snapshot, bool tls)
+    {
+        var page = snapshot.Manifest.Page ?? snapshot.PageExchange?.Url ?? throw new InvalidOperationException($"site {snapshot.Name} has no page");
+        var builder = new UriBuilder(page) { Scheme = tls ? "https" : "http", Port = -1 };
+        return builder.Uri.AbsoluteUri;
+    }
+
+    /// <summary>
+    /// Chromium's measures onto the trial's columns: PLT and onload = loadEventEnd, TTFB = responseStart,
+    /// DCL = domContentLoadedEventEnd, requests = Resource Timing entries + the document. Connections,
+    /// header and body bytes stay null (the browser does not expose them per page; the link counters count
+    /// the packets and bytes).
+    /// </summary>
+    internal static void FillChromiumMetrics(TrialRecord record, ChromiumLoadResult result)
+    {
+        record.PltMs = result.LoadEventEndMs;
+        record.OnloadMs = result.LoadEventEndMs;
+        record.TtfbMs = result.ResponseStartMs;
+        record.DclMs = result.DomContentLoadedEventEndMs;
+        record.Requests = result.ResourceCount + 1;
+    }
+}
