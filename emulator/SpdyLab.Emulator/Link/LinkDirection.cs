@@ -11,6 +11,10 @@ public sealed class LinkCounters
     public long LossDrops;
     public long QueueDrops;
     public long WriteDrops;
+
+    /// <summary>Packets larger than the ferry's buffers (a raised MTU), dropped before entering the link
+    /// (not in <see cref="PacketsIn"/>).</summary>
+    public long OversizeDrops;
     public long MaxPacketBytes;
 
     /// <summary>Time packets waited in the rate stage's queue before their transmission began.</summary>
@@ -25,7 +29,7 @@ public sealed class LinkCounters
 
     public override string ToString() =>
         $"in {PacketsIn} pkt / {BytesIn} B, out {PacketsOut} pkt / {BytesOut} B, " +
-        $"dropped: loss {LossDrops}, queue {QueueDrops}, write {WriteDrops}; " +
+        $"dropped: loss {LossDrops}, queue {QueueDrops}, write {WriteDrops}, oversize {OversizeDrops}; " +
         $"queueing delay p50 {Ms(QueueDelay.Percentile(0.5))} p95 {Ms(QueueDelay.Percentile(0.95))} " +
         $"p99 {Ms(QueueDelay.Percentile(0.99))} max {Ms(QueueDelay.Max)} ms";
 
@@ -124,6 +128,14 @@ public sealed class LinkDirection
         Counters.PacketsOut--;
         Counters.BytesOut -= packet.Length;
         Drop(packet, DropCause.Write);
+    }
+
+    /// <summary>The ferry held too many packets: this arrival is dropped as a queue drop.</summary>
+    internal void CountHeldLimitDrop(Packet packet)
+    {
+        Counters.PacketsIn++;
+        Counters.BytesIn += packet.Length;
+        Drop(packet, DropCause.Queue);
     }
 
     private void Drop(Packet packet, DropCause cause)

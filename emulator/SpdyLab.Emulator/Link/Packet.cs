@@ -45,10 +45,26 @@ public sealed class PacketPool(int packetCapacity)
 
     public int PacketCapacity { get; } = packetCapacity;
 
-    public Packet Rent() => _free.Count > 0 ? _free.Pop() : new Packet(PacketCapacity);
+    /// <summary>Packets rented and not yet returned.</summary>
+    public int Outstanding { get; private set; }
+
+    /// <summary>The most packets ever out at once.</summary>
+    public int PeakOutstanding { get; private set; }
+
+    /// <summary>Packets ever allocated (the pool's memory is about this times the capacity).</summary>
+    public int Created { get; private set; }
+
+    public Packet Rent()
+    {
+        if (++Outstanding > PeakOutstanding) PeakOutstanding = Outstanding;
+        if (_free.Count > 0) return _free.Pop();
+        Created++;
+        return new Packet(PacketCapacity);
+    }
 
     public void Return(Packet packet)
     {
+        Outstanding--;
         packet.Length = 0;
         if (packet.Buffer.Length == PacketCapacity && _free.Count < 65536) _free.Push(packet);
     }

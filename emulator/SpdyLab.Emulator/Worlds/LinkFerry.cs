@@ -9,10 +9,20 @@ namespace SpdyLab.Emulator.Worlds;
 /// the monotonic clock, writes what leaves the link to the destination TUN. One dedicated thread, no
 /// Task per packet: it sleeps in ppoll(2) until a packet arrives or the link's next event is due, then
 /// reads what is waiting in a batch.
+/// <para>Hardening: the ferry never parses packets (loss, queue, rate and delay look only at lengths), so
+/// malformed ones cross like any other and the receiving kernel judges them; a packet that does not fit
+/// the buffer (the TUN's MTU was raised) is dropped and counted, not forwarded truncated; at most
+/// <see cref="MaxPacketsHeld"/> packets are held at once (memory bound even with an unlimited queue);
+/// a failing capture ends the capture, not the link. Each such event is reported once through the
+/// warn callback.</para>
 /// </summary>
 public sealed unsafe class LinkFerry : IDisposable
 {
     private const int ReadBatch = 64;
+    /// <summary>The most packets one direction holds at once (about 100 MB of buffers at MTU 1500): beyond
+    /// it arrivals are dropped as queue drops, so a burst into an unlimited queue cannot exhaust memory.</summary>
+    public const int MaxPacketsHeld = 65_536;
+    private const int MaxConsecutiveReadErrors = 100;
     private const long IdleWaitMicros = 20_000; // how often an idle ferry checks whether it must stop
     private static readonly long SpinMicros =
         long.TryParse(Environment.GetEnvironmentVariable("SPDYLAB_FERRY_SPIN_US"), out var spin) ? spin : 60;
@@ -23,11 +33,21 @@ public sealed unsafe class LinkFerry : IDisposable
     private readonly PcapWriter? _destinationCapture;
     private readonly Thread _thread;
     private readonly Action<Packet> _deliver;
+    private readonly Action<string> _warn;
+    private readonly int _maxPacketsHeld;
     private volatile bool _stopping;
+    private bool _reportedOversize;
+    private bool _reportedHeldLimit;
+    private bool _reportedWriteError;
+    private bool _reportedReadError;
+    private int _consecutiveReadErrors;
 
+    /// <param name="warn">receives one line per kind of trouble, the first time it happens (default: stderr)</param>
     public LinkFerry(LinkDirection link, int sourceFd, int destinationFd, int mtu,
-        PcapWriter? sourceCapture = null, PcapWriter? destinationCapture = null)
+        PcapWriter? sourceCapture = null, PcapWriter? destinationCapture = null, Action<string>? warn = null, int maxPacketsHeld = MaxPacketsHeld)
     {
+        _maxPacketsHeld = maxPacketsHeld;
+        _warn = warn ?? (line => Console.Error.WriteLine($"spdylab: {line}"));
         Link = link;
         _sourceFd = sourceFd;
         _destinationFd = destinationFd;
@@ -40,6 +60,12 @@ public sealed unsafe class LinkFerry : IDisposable
     }
 
     public LinkDirection Link { get; }
+
+    /// <summary>Packets this direction holds now (read and not yet written or dropped).</summary>
+    public int PacketsHeld => _pool.Outstanding;
+
+    /// <summary>The most packets it ever held at once: bounded by <see cref="MaxPacketsHeld"/>.</summary>
+    public int PeakPacketsHeld => _pool.PeakOutstanding;
 
     /// <summary>Whether the ferry thread got real-time (SCHED_FIFO) scheduling.</summary>
     public bool RealTime { get; private set; }
@@ -106,15 +132,45 @@ public sealed unsafe class LinkFerry : IDisposable
             if (n <= 0)
             {
                 _pool.Return(packet);
-                if (n < 0 && Sys.LastErrno is Libc.EAGAIN or Libc.EINTR) return;
-                if (n < 0) Sys.Check(n, $"read(TUN fd {_sourceFd})");
+                if (n == 0) return;
+                int errno = Sys.LastErrno;
+                if (errno is Libc.EAGAIN or Libc.EINTR) return;
+                // One failed read (e.g. EFAULT/EINVAL from a device in an odd state) costs that packet; a
+                // descriptor that keeps failing is broken and stops the ferry (see Failure).
+                if (++_consecutiveReadErrors >= MaxConsecutiveReadErrors) Sys.Check(n, $"read(TUN fd {_sourceFd}), {MaxConsecutiveReadErrors} times in a row");
+                Report(ref _reportedReadError, $"{Link.Name}: read(TUN fd {_sourceFd}) failed: {Describe(errno)}; the ferry goes on");
                 return;
+            }
+            _consecutiveReadErrors = 0;
+            if (n >= packet.Buffer.Length)
+            {
+                // TUN reads truncate silently: a full buffer means the packet was larger than the MTU the
+                // buffers were sized for. Forwarding the truncated bytes would deliver a corrupt packet.
+                Link.Counters.OversizeDrops++;
+                _pool.Return(packet);
+                Report(ref _reportedOversize, $"{Link.Name}: dropped a packet larger than {packet.Buffer.Length - 64} bytes (was the TUN device's MTU raised?); such drops are counted as 'oversize'");
+                continue;
             }
             packet.Length = (int)n;
             long now = MonotonicClock.NowMicroseconds;
             _sourceCapture?.Write(now, packet.Data);
+            if (_pool.Outstanding > _maxPacketsHeld)
+            {
+                Link.CountHeldLimitDrop(packet); // returns it to the pool
+                Report(ref _reportedHeldLimit, $"{Link.Name}: more than {_maxPacketsHeld} packets held (an unlimited queue filling faster than the link drains?): arrivals are dropped as queue drops until it drains");
+                continue;
+            }
             Link.Enqueue(packet, now);
         }
+    }
+
+    private static string Describe(int errno) => $"{System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+
+    private void Report(ref bool reported, string message)
+    {
+        if (reported) return;
+        reported = true;
+        _warn(message);
     }
 
     private void Deliver(Packet packet)
@@ -123,7 +179,11 @@ public sealed unsafe class LinkFerry : IDisposable
         fixed (byte* buffer = packet.Buffer) n = Libc.Write(_destinationFd, buffer, packet.Length);
         if (n < 0)
         {
+            // Expected for packets the kernel refuses (a write of something that is not IPv4 or IPv6 gets
+            // EINVAL); counted as write drops, reported the first time.
+            int errno = Sys.LastErrno;
             Link.CountWriteDrop(packet); // returns it to the pool
+            Report(ref _reportedWriteError, $"{Link.Name}: write(TUN fd {_destinationFd}) of a {packet.Length}-byte packet failed: {Describe(errno)}; counted as a write drop (further ones are only counted)");
             return;
         }
         _destinationCapture?.Write(packet.Time, packet.Data);

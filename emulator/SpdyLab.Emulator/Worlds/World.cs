@@ -22,6 +22,7 @@ public sealed class World : IDisposable
     private readonly List<IDisposable> _resources = [];
     private readonly FileStream _slotLock;
     private readonly List<string> _namespaces = [];
+    private readonly List<PcapWriter> _captures = [];
     private TunDevice? _clientTun;
     private TunDevice? _hostTun;
     private LinkFerry? _upFerry;
@@ -71,6 +72,18 @@ public sealed class World : IDisposable
 
     /// <summary>A ferry's failure (e.g. a TUN read error), or null while both run fine.</summary>
     public Exception? FerryFailure => _upFerry?.Failure ?? _downFerry?.Failure;
+
+    /// <summary>Packet captures (client.pcap, host.pcap) when <see cref="WorldOptions.PcapDirectory"/> is set.</summary>
+    public IReadOnlyList<PcapWriter> Captures => _captures;
+
+    /// <summary>The up and down ferries (their held-packet figures), once built.</summary>
+    public IReadOnlyList<LinkFerry> Ferries => _upFerry is null || _downFerry is null ? [] : [_upFerry, _downFerry];
+
+    private void Warn(string line)
+    {
+        var warn = Options.Warn ?? (l => Console.Error.WriteLine($"spdylab: {l}"));
+        warn($"world {Name}: {line}");
+    }
 
     /// <summary>Builds and starts a world. Reaps stale worlds of dead processes first.</summary>
     public static World Create(WorldOptions options)
@@ -146,13 +159,17 @@ public sealed class World : IDisposable
             long mono = MonotonicClock.NowMicroseconds, unix = MonotonicClock.UnixMicroseconds;
             clientPcap = PcapWriter.Create(Path.Combine(directory, "client.pcap"), mono, unix);
             hostPcap = PcapWriter.Create(Path.Combine(directory, "host.pcap"), mono, unix);
+            clientPcap.Failed = Warn;
+            hostPcap.Failed = Warn;
             _resources.Add(clientPcap);
             _resources.Add(hostPcap);
+            _captures.Add(clientPcap);
+            _captures.Add(hostPcap);
         }
 
         var link = Options.Link;
-        _upFerry = new LinkFerry(LinkDirection.Build("up", link.Up, link.Seed), _clientTun.Fd, _hostTun.Fd, mtu, clientPcap, hostPcap);
-        _downFerry = new LinkFerry(LinkDirection.Build("down", link.Down, link.Seed), _hostTun.Fd, _clientTun.Fd, mtu, hostPcap, clientPcap);
+        _upFerry = new LinkFerry(LinkDirection.Build("up", link.Up, link.Seed), _clientTun.Fd, _hostTun.Fd, mtu, clientPcap, hostPcap, Warn);
+        _downFerry = new LinkFerry(LinkDirection.Build("down", link.Down, link.Seed), _hostTun.Fd, _clientTun.Fd, mtu, hostPcap, clientPcap, Warn);
         _upFerry.Start();
         _downFerry.Start();
     }

@@ -31,4 +31,11 @@ public sealed record WorldOptions
 
     /// <summary>When set, client.pcap and host.pcap are written there.</summary>
     public string? PcapDirectory { get; init; }
+
+    /// <summary>
+    /// Receives one line the first time each kind of trouble happens while the world runs (a capture
+    /// that failed, packets the ferries dropped for being oversized, a memory bound reached). The link
+    /// keeps working in every such case. Default: "spdylab: ..." on stderr.
+    /// </summary>
+    public Action<string>? Warn { get; init; }
 }

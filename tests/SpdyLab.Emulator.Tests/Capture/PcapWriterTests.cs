@@ -60,4 +60,30 @@ public class PcapWriterTests
             File.Delete(path);
         }
     }
+
+    [Test]
+    public void Write_DiskFills_NeverThrowsStopsCaptureAndReportsOnce()
+    {
+        var reports = new List<string>();
+        using var writer = new PcapWriter(new Worlds.FullDiskStream(capacity: 200), 0, 0, "host.pcap") { Failed = reports.Add };
+        for (int i = 0; i < 20; i++) writer.Write(i, UdpPacket);
+
+        Assert.That(writer.Failure, Is.InstanceOf<IOException>());
+        Assert.That(writer.PacketsWritten, Is.EqualTo((200 - 24) / (16 + UdpPacket.Length)));
+        Assert.That(writer.PacketsWritten + writer.PacketsNotWritten, Is.EqualTo(20));
+        Assert.That(reports, Has.Count.EqualTo(1));
+        Assert.That(reports[0], Does.StartWith("packet capture host.pcap stopped after 3 packets: No space left on device"));
+    }
+
+    [Test]
+    public void Create_HeaderWriteFails_FirstWriteReportsOnce()
+    {
+        var reports = new List<string>();
+        using var writer = new PcapWriter(new Worlds.FullDiskStream(capacity: 10), 0, 0, "x.pcap") { Failed = reports.Add };
+        writer.Write(1, UdpPacket);
+        writer.Write(2, UdpPacket);
+
+        Assert.That(writer.PacketsNotWritten, Is.EqualTo(2));
+        Assert.That(reports, Has.Count.EqualTo(1));
+    }
 }
