@@ -36,11 +36,26 @@ public sealed class PushCache
     /// <summary>Called before each look-up with <see cref="Add"/>, so a transport can move in what arrived since.</summary>
     public Action<Action<string, ResourceLoad>>? Refresh { get; init; }
 
+    /// <summary>Completes once every push the transport has seen arrive can be taken from the cache.</summary>
+    public Func<CancellationToken, Task>? Settle { get; init; }
+
+    public Task SettleAsync(CancellationToken cancellationToken) => Settle?.Invoke(cancellationToken) ?? Task.CompletedTask;
+
     public void Add(string key, ResourceLoad pushed)
     {
         lock (_pushed)
         {
             _pushed.TryAdd(key, pushed);
+        }
+    }
+
+    /// <summary>A push the session used for a request it was given (it arrived after the loader looked here).</summary>
+    public void AddUsed(string key, ResourceLoad load)
+    {
+        lock (_pushed)
+        {
+            _pushed.TryAdd(key, load);
+            _used.Add(key);
         }
     }
 

@@ -19,11 +19,13 @@ public sealed partial class PageLoader
     private readonly List<ResourceLoad> _order = [];
     private readonly List<string> _unknownReferences = [];
     private readonly List<Task> _running = [];
+    private readonly Queue<ResourceLoad> _toStart = new();
     private readonly TaskCompletionSource _allDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IPageTransport _transport = null!;
     private CancellationToken _cancellationToken;
     private int _outstanding;
     private bool _prefetched;
+    private bool _dispatching;
 
     private PageLoader(PageDescription page, PageLoadOptions options)
     {
@@ -119,11 +121,11 @@ public sealed partial class PageLoader
         _ => throw new PageLoadException($"protocol '{_options.Protocol}' is not one of http/1.1, spdy/2, spdy/3, spdy/3.1, h2"),
     };
 
-    /// <summary>Queues a resource the first time anything finds it; later finds are ignored.</summary>
+    /// <summary>Queues a resource the first time anything finds it; later finds are ignored. Requests are
+    /// handed to the transport strictly in discovery order (see <see cref="DispatchAsync"/>).</summary>
     private void Discover(PageResource resource, string how)
     {
-        ResourceLoad load;
-        ResourceLoad? pushed;
+        bool startDispatch;
         lock (_loads)
         {
             if (_loads.ContainsKey(resource.Key) || _cancellationToken.IsCancellationRequested)
@@ -133,20 +135,72 @@ public sealed partial class PageLoader
 
             var scheme = _options.Tls ? "https" : "http";
             var url = new UriBuilder(resource.Uri) { Scheme = scheme, Port = resource.Uri.IsDefaultPort ? -1 : resource.Uri.Port }.Uri;
-            load = new ResourceLoad(resource, url, _order.Count) { DiscoveredBy = how, DiscoveredAt = Now() };
+            var load = new ResourceLoad(resource, url, _order.Count) { DiscoveredBy = how, DiscoveredAt = Now() };
             _loads[resource.Key] = load;
             _order.Add(load);
             _outstanding++;
-            pushed = _transport.Pushes?.Take(resource.Key);
-            _running.Add(pushed is null ? FetchAsync(load) : AdoptPushAsync(load, pushed));
+            _toStart.Enqueue(load);
+            startDispatch = !_dispatching;
+            _dispatching = true;
+        }
+
+        if (startDispatch)
+        {
+            _ = DispatchAsync();
+        }
+    }
+
+    /// <summary>
+    /// The one place requests start, one at a time in discovery order: a browser's single main thread.
+    /// (Starting each on its own thread-pool work item let two finds of one parse reach the per-host
+    /// queue, or the session, in either order.) Before looking in the push cache it waits until every
+    /// push the sessions have read is in the cache: the engine hands pushed streams over off its read
+    /// loop, so a push whose SYN_STREAM arrived before the content that revealed the resource could
+    /// otherwise still be in flight, and the resource would be requested as well as pushed.
+    /// </summary>
+    private async Task DispatchAsync()
+    {
+        while (true)
+        {
+            ResourceLoad load;
+            lock (_loads)
+            {
+                if (!_toStart.TryDequeue(out load!))
+                {
+                    _dispatching = false;
+                    return;
+                }
+            }
+
+            ResourceLoad? pushed = null;
+            if (_transport.Pushes is { } pushes)
+            {
+                try
+                {
+                    await pushes.SettleAsync(_cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The load timed out: the request still starts (and fails with the token) so the count stays right.
+                }
+
+                pushed = pushes.Take(load.Resource.Key);
+            }
+
+            var task = pushed is null ? FetchAsync(load) : AdoptPushAsync(load, pushed);
+            lock (_loads)
+            {
+                _running.Add(task);
+            }
         }
     }
 
     private async Task FetchAsync(ResourceLoad load)
     {
-        await Task.Yield(); // discovery goes on while this request waits for its connection
         try
         {
+            // Runs synchronously up to the transport's first real wait (a connection, a reply), so the
+            // transport sees requests in the order DispatchAsync starts them.
             await _transport.FetchAsync(load, OnHeaders, _cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)

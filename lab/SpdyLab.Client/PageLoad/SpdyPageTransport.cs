@@ -24,6 +24,7 @@ public sealed class SpdyPageTransport : IPageTransport
     private readonly Dictionary<string, Task<SpdyClientConnection>> _sessions = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<SpdyClientConnection, ConnectionRecord> _records = new();
     private readonly HashSet<PushedResponse> _adopted = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, Task> _lastOpened = new(StringComparer.OrdinalIgnoreCase);
     private readonly PushCache _pushes;
     private int _pushOrder = 100_000;
 
@@ -33,7 +34,7 @@ public sealed class SpdyPageTransport : IPageTransport
         _protocol = ClientProtocols.FromAlpnId(context.Options.Protocol) is { } p && p.IsSpdy()
             ? p
             : throw new PageLoadException($"'{context.Options.Protocol}' is not a SPDY version");
-        _pushes = new PushCache { Refresh = CollectPushes };
+        _pushes = new PushCache { Refresh = CollectPushes, Settle = ct => Task.WhenAll(Sessions().Select(s => s.PushesRecordedAsync(ct))) };
     }
 
     public string Protocol => _context.Options.Protocol;
@@ -58,6 +59,8 @@ public sealed class SpdyPageTransport : IPageTransport
         var key = _context.Options.SingleDomain ? "*" : resource.Uri.Host;
         Task<SpdyClientConnection> sessionTask;
         var opener = false;
+        Task previous;
+        var opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_sessions)
         {
             if (!_sessions.TryGetValue(key, out sessionTask!))
@@ -66,30 +69,62 @@ public sealed class SpdyPageTransport : IPageTransport
                 _sessions[key] = sessionTask;
                 opener = true;
             }
+
+            // Streams open in the order the loader hands requests over, also for those that waited for the
+            // session's connection (continuations of one task resume in no set order).
+            previous = _lastOpened.GetValueOrDefault(key, Task.CompletedTask);
+            _lastOpened[key] = opened.Task;
         }
 
-        var session = await sessionTask;
-        if (!opener)
+        SpdyClientConnection session;
+        Task<ClientResponse> sending;
+        ConnectionRecord record;
+        try
         {
-            load.ConnectStart = -1;
-        }
+            session = await sessionTask;
+            await previous;
+            if (!opener)
+            {
+                load.ConnectStart = -1;
+            }
 
-        var record = _records[session];
-        var headers = resource.RequestHeaders.Where(h => !NotForwarded.Contains(h.Key)).ToList();
-        load.RequestHeaders = headers;
-        load.RequestHeaderBytesRaw = ResourceLoad.Http11RequestHeaderSize(resource.Method, resource.PathAndQuery, headers.Prepend(new("Host", resource.Authority)));
-        load.HeaderBytesKnown = false;
-        load.ConnectionId = record.Id;
-        load.ServerAddress = record.Remote;
-        lock (record)
+            lock (_sessions)
+            {
+                record = _records[session];
+            }
+
+            var headers = resource.RequestHeaders.Where(h => !NotForwarded.Contains(h.Key)).ToList();
+            load.RequestHeaders = headers;
+            load.RequestHeaderBytesRaw = ResourceLoad.Http11RequestHeaderSize(resource.Method, resource.PathAndQuery, headers.Prepend(new("Host", resource.Authority)));
+            load.HeaderBytesKnown = false;
+            load.ConnectionId = record.Id;
+            load.ServerAddress = record.Remote;
+            var url = new Uri($"{load.RequestUrl.Scheme}://{resource.Authority}{resource.PathAndQuery}", new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+            var request = new ClientRequest(url) { Method = resource.Method, Headers = headers, Priority = resource.Type.SpdyPriority() };
+            load.SendStart = _context.Clock();
+            sending = session.SendAsync(request, cancellationToken); // the SYN_STREAM is queued before this returns
+        }
+        finally
         {
-            record.Requests++;
+            opened.TrySetResult();
         }
 
-        var url = new Uri($"{load.RequestUrl.Scheme}://{resource.Authority}{resource.PathAndQuery}", new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
-        var request = new ClientRequest(url) { Method = resource.Method, Headers = headers, Priority = resource.Type.SpdyPriority() };
-        load.SendStart = _context.Clock();
-        await using var response = await session.SendAsync(request, cancellationToken);
+        await using var response = await sending;
+        if (response.FromPush)
+        {
+            // A push that reached the session after the loader looked in its cache: the session answered from it.
+            load.FromPush = true;
+            load.SendStart = -1;
+            _pushes.AddUsed(resource.Key, load);
+        }
+        else
+        {
+            lock (record)
+            {
+                record.Requests++;
+            }
+        }
+
         load.SendEnd = load.SendStart;
         load.FirstByte = _context.Clock();
         load.Status = response.Status;

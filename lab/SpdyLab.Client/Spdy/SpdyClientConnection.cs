@@ -23,6 +23,7 @@ internal sealed class SpdyClientConnection : IClientConnection
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Task _run;
     private readonly List<PushedResponse> _pushed = new();
+    private TaskCompletionSource _pushRecorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
     private SpdyClientConnection(TransportConnection transport, ClientProtocol protocol, Uri origin, ClientOptions options)
@@ -67,16 +68,38 @@ internal sealed class SpdyClientConnection : IClientConnection
 
     public async Task<IReadOnlyList<PushedResponse>> WaitForPushesAsync(CancellationToken cancellationToken)
     {
-        // The engine counts a push when it reads the SYN_STREAM, then hands the stream to OnPushAsync off the
-        // read loop; wait until every counted push has its entry (bounded by the caller's token).
-        while (Pushed.Count < _session.Counters.PushesReceived && !_run.IsCompleted)
-        {
-            await Task.Delay(5, cancellationToken);
-        }
-
+        await PushesRecordedAsync(cancellationToken);
         var pushed = Pushed;
         await Task.WhenAll(pushed.Select(p => p.Completion)).WaitAsync(cancellationToken);
         return pushed;
+    }
+
+    /// <summary>
+    /// Completes once every push the engine has read (counted when its SYN_STREAM arrived) has its entry in
+    /// <see cref="Pushed"/>. The engine hands pushed streams to the client off its read loop, so for a moment
+    /// after a SYN_STREAM is read the push is counted but not yet listed; code that decides "pushed or
+    /// request it?" after reading content that reveals a URL waits here first (spdy3 §3.3.1: the server sends
+    /// a push's SYN_STREAM before any content that could make the client request it).
+    /// </summary>
+    public async Task PushesRecordedAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task recorded;
+            lock (_pushed)
+            {
+                if (_pushed.Count >= _session.Counters.PushesReceived || _run.IsCompleted)
+                {
+                    return;
+                }
+
+                recorded = _pushRecorded.Task;
+            }
+
+            // Bounded: a session that ends stops counting, and a missed signal costs one short wait.
+            await recorded.WaitAsync(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
     }
 
     /// <summary>Starts a SPDY session of <paramref name="protocol"/> on an established connection.</summary>
@@ -257,6 +280,9 @@ internal sealed class SpdyClientConnection : IClientConnection
         lock (_pushed)
         {
             _pushed.Add(pushed);
+            var recorded = _pushRecorded;
+            _pushRecorded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            recorded.TrySetResult();
         }
 
         try
