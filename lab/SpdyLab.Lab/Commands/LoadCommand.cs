@@ -35,9 +35,10 @@ public static class LoadCommand
         var up = new Option<string?>("--up") { Description = "link uplink rate for the lower bound, e.g. 375kbit" };
         var rtt = new Option<string?>("--rtt") { Description = "link round-trip time for the lower bound, e.g. 50ms" };
         var timeout = new Option<double>("--timeout") { Description = "seconds the whole load may take", DefaultValueFactory = _ => 60 };
+        var client = new Option<string>("--client") { Description = "builtin (the browser model) or chromium (Debian's Chromium via Playwright: http/1.1 or h2; docs/browser.md)", DefaultValueFactory = _ => "builtin" };
 
         var command = new Command("load", "Load a snapshot's page with the built-in browser model (HTTP/1.1, SPDY or h2) and measure it.");
-        foreach (var option in new Option[] { site, protocol, singleDomain, push, hint, prefetch, tls, connect, hosts, cacert, json, har, down, up, rtt, timeout })
+        foreach (var option in new Option[] { site, protocol, singleDomain, push, hint, prefetch, tls, connect, hosts, cacert, json, har, down, up, rtt, timeout, client })
         {
             command.Options.Add(option);
         }
@@ -67,6 +68,15 @@ public static class LoadCommand
             }
 
             var snapshot = SitesCommand.LoadSite("--site", siteName);
+            var clientName = parseResult.GetValue(client)!.ToLowerInvariant();
+            if (clientName is not ("builtin" or "chromium")) throw new UsageException($"--client: '{clientName}' is not a client; accepted: builtin, chromium");
+            if (clientName == "chromium")
+            {
+                if (features.Count > 0 || parseResult.GetValue(singleDomain))
+                    throw new UsageException("--client chromium: --push, --hint, --prefetch and --single-domain are built-in client options");
+                return await Browser.ChromiumLoadCommand.RunAsync(snapshot, protocolName, parseResult.GetValue(tls), hostMap, caFile,
+                    parseResult.GetValue(json), parseResult.GetValue(har), TimeSpan.FromSeconds(Math.Max(1, parseResult.GetValue(timeout))), cancellationToken);
+            }
 
             var page = SnapshotPage.From(snapshot);
             var options = new PageLoadOptions
