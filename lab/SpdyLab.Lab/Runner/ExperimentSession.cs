@@ -81,6 +81,7 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
             ArtifactRoot = Path.Combine(directory, "artifacts"),
         };
         var progress = new ConsoleRunProgress();
+        var cpuBefore = ProcessCpu.TotalSeconds();
         var outcome = await progress.RunAsync(p => new TrialRunner(executor, store, runnerOptions, p).RunAsync(plan, cancellationToken));
         if (progress.MeanCpuLoad is { } cpu) store.SetMeta("cpu_load_mean", cpu.ToString("0.###", CultureInfo.InvariantCulture));
 
@@ -91,6 +92,17 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
         var cpuText = progress.MeanCpuLoad is { } load ? $", mean CPU load {load * 100:0}%" : "";
         output.WriteLine($"this session: {outcome.Ran} trials run ({outcome.Succeeded} ok, {outcome.Failed} failed), " +
                          $"{outcome.SkippedAsDone} already done, in {ConsoleRunProgress.FormatDuration(outcome.Elapsed)}{cpuText}");
+        if (outcome.Ran > 0)
+        {
+            var cpuPerTrial = (ProcessCpu.TotalSeconds() - cpuBefore) / outcome.Ran;
+            var perTrial = outcome.Elapsed.TotalSeconds / outcome.Ran;
+            var rate = outcome.Ran / Math.Max(outcome.Elapsed.TotalMinutes, 1e-9);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"throughput: {rate:0.0} trials/min, {perTrial:0.00} s wall and {cpuPerTrial:0.00} s CPU (this process and its children) per trial at -j {options.Parallel}, " +
+                $"load average {LoadAverage()}"));
+            store.SetMeta("cpu_seconds_per_trial", cpuPerTrial.ToString("0.###", CultureInfo.InvariantCulture));
+        }
+        if (TrialProfile.Enabled) output.WriteLine(TrialProfile.Report());
         output.WriteLine($"results: {databasePath}  (./spdylab results info --results {databasePath})");
         if (options.Report is { } reportOptions && !outcome.Interrupted && outcome.Succeeded + outcome.SkippedAsDone > 0)
         {
@@ -174,6 +186,14 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
             lines.Add("  configurations: " + string.Join("; ", block.Configurations.Select(c => c.DisplayName)));
         }
         return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>The 1, 5 and 15 minute load averages (/proc/loadavg), or "n/a": the machine is shared, so figures need it beside them.</summary>
+    public static string LoadAverage()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "n/a"; }
+        catch (UnauthorizedAccessException) { return "n/a"; }
     }
 
     private static string LabVersion() =>

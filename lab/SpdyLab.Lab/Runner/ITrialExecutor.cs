@@ -26,4 +26,10 @@ public interface ITrialExecutor
     /// <paramref name="cancellationToken"/> fires, stops promptly and leaves nothing behind.
     /// </summary>
     Task RunAsync(PlannedTrial trial, TrialRecord record, TrialContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Called once when the run ends (finished, aborted or cancelled): finishes work the executor left in
+    /// the background (worlds being torn down), so nothing is left behind when the run returns.
+    /// </summary>
+    Task CompleteAsync() => Task.CompletedTask;
 }

@@ -59,7 +59,10 @@ public sealed class TrialRunner(ITrialExecutor executor, ResultsStore store, Run
                 var trial = pending[index];
                 var record = await RunOneAsync(trial, stop.Token);
                 if (record is null) return; // cancelled: not recorded, a resume repeats it
-                store.Record(record);
+                using (TrialProfile.Measure("results: record"))
+                {
+                    store.Record(record);
+                }
                 progress.TrialFinished(trial, record);
                 if (record.IsOk)
                 {
@@ -79,7 +82,14 @@ public sealed class TrialRunner(ITrialExecutor executor, ResultsStore store, Run
         }
 
         var workers = Enumerable.Range(0, Math.Max(1, options.Parallel)).Select(_ => Task.Run(Worker)).ToList();
-        await Task.WhenAll(workers);
+        try
+        {
+            await Task.WhenAll(workers);
+        }
+        finally
+        {
+            await executor.CompleteAsync();
+        }
         progress.Finished();
         bool interrupted = cancellationToken.IsCancellationRequested;
         return new RunOutcome(plan.Count, skipped, succeeded + failed, succeeded, failed, interrupted, abortReason, clock.Elapsed);

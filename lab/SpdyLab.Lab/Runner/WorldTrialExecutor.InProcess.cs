@@ -15,6 +15,7 @@ public sealed partial class WorldTrialExecutor
 {
     private readonly ConcurrentDictionary<string, PageDescription> pages = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task>> warmUps = new(StringComparer.Ordinal);
+    private readonly List<Task> teardowns = [];
 
     /// <summary>
     /// The trial with the client in this process. A socket belongs to the namespace of the thread that
@@ -28,7 +29,10 @@ public sealed partial class WorldTrialExecutor
         // The first load of each protocol/transport in this process pays for JIT and TLS set-up; a
         // throwaway load on a fast, lossless link pays it before any measured trial does.
         var warmKey = $"{trial.Configuration.Protocol}|{trial.Configuration.Transport}|{trial.Configuration.DomainMode}";
-        await warmUps.GetOrAdd(warmKey, _ => new Lazy<Task>(() => WarmUpAsync(trial, context, cancellationToken))).Value;
+        using (TrialProfile.Measure("warm-up (first of a mode)"))
+        {
+            await warmUps.GetOrAdd(warmKey, _ => new Lazy<Task>(() => WarmUpAsync(trial, context, cancellationToken))).Value;
+        }
         await LoadInProcessAsync(trial, record, context, trial.Condition.ToLinkOptions(trial.Seed).ToSpec(), cancellationToken);
     }
 
@@ -55,12 +59,65 @@ public sealed partial class WorldTrialExecutor
         var hosts = HostsOf(snapshot);
         var documentHost = snapshot.PageExchange?.Host ?? hosts.FirstOrDefault() ?? "";
 
-        using var world = World.Create(new WorldOptions
+        World world;
+        using (TrialProfile.Measure("world: create"))
         {
-            Link = spec with { Down = spec.Up, Up = spec.Down },
-            HostSide = HostSide.RootNamespace,
-            PcapDirectory = context.CapturePackets ? context.ArtifactDirectory : null,
+            world = World.Create(new WorldOptions
+            {
+                Link = spec with { Down = spec.Up, Up = spec.Down },
+                HostSide = HostSide.RootNamespace,
+                PcapDirectory = context.CapturePackets ? context.ArtifactDirectory : null,
+            });
+        }
+        try
+        {
+            await LoadInWorldAsync(world, trial, record, context, snapshot, hosts, documentHost, tls, single, cancellationToken);
+        }
+        finally
+        {
+            TearDownInBackground(world);
+        }
+    }
+
+    /// <summary>
+    /// The page load is measured and the server stopped: the world's teardown (ferry threads joined, `ip
+    /// netns del`: ~60 ms here, several times that on a loaded machine, nearly all of it waiting) runs
+    /// in the background while the worker starts its next trial in another world. Bounded: with more than
+    /// <see cref="MaxPendingTeardowns"/> pending, the caller waits for them.
+    /// </summary>
+    private void TearDownInBackground(World world)
+    {
+        var teardown = Task.Run(() =>
+        {
+            using (TrialProfile.Measure("world: dispose (background)"))
+            {
+                world.Dispose();
+            }
         });
+        Task[] wait = [];
+        lock (teardowns)
+        {
+            teardowns.RemoveAll(t => t.IsCompleted);
+            teardowns.Add(teardown);
+            if (teardowns.Count > MaxPendingTeardowns) wait = [.. teardowns];
+        }
+        if (wait.Length > 0) Task.WaitAll(wait);
+    }
+
+    private const int MaxPendingTeardowns = 16;
+
+    public async Task CompleteAsync()
+    {
+        Task[] pending;
+        lock (teardowns) pending = [.. teardowns];
+        await Task.WhenAll(pending);
+        lock (teardowns) teardowns.RemoveAll(t => t.IsCompleted);
+    }
+
+    private async Task LoadInWorldAsync(World world, PlannedTrial trial, TrialRecord record, TrialContext context, Snapshot snapshot,
+        List<string> hosts, string documentHost, bool tls, bool single, CancellationToken cancellationToken)
+    {
+        var configuration = trial.Configuration;
 
         // Server addresses live in the world's namespace: its own address, plus one per further origin
         // host for multi-domain (on lo there, routed from the host side through the world's link).
@@ -80,17 +137,48 @@ public sealed partial class WorldTrialExecutor
             }
             hostMap.Add(hosts[i], new IPEndPoint(address, port));
         }
-        if (extra.Count > 0)
+        using (TrialProfile.Measure("world: addresses, tcp metrics"))
         {
-            await RunIpAsync(["-n", world.ClientNamespace, "-batch", "-"], extra.Select(a => $"addr add {a}/32 dev lo"), cancellationToken);
-            await RunIpAsync(["-batch", "-"], extra.Select(a => $"route add {a}/32 dev {world.HostInterface} src {world.HostAddress}"), cancellationToken);
+            if (extra.Count > 0)
+            {
+                await RunIpAsync(["-n", world.ClientNamespace, "-batch", "-"], extra.Select(a => $"addr add {a}/32 dev lo"), cancellationToken);
+            }
+            // The client's sockets live in the root namespace, which outlives the world: the kernel caches
+            // each destination's RTT there when a connection closes (tcp_metrics) and seeds the next
+            // connection's retransmission timeout from it. A slot's addresses are reused by later trials,
+            // so without this flush a trial would inherit an RTO from an earlier trial's link (measured:
+            // cached RTTs of 11-211 ms for 10.200.0.x after a run). The server's namespace is new each trial.
+            var rootCommands = new List<string> { $"tcp_metrics flush {SlotPrefix(world)}" };
+            rootCommands.AddRange(extra.Select(a => $"route add {a}/32 dev {world.HostInterface} src {world.HostAddress}"));
+            await RunIpAsync(["-batch", "-"], rootCommands, cancellationToken);
         }
         var listen = hostMap.Hosts.Values.Distinct().ToList();
         if (listen.Count == 0) listen.Add(new IPEndPoint(world.ClientAddress, port));
 
         var certificate = tls ? CertificateFor(trial.Site, hosts) : null;
-        await using var server = await ReplayServer.StartAsync(world, inClientNamespace: true, listen,
-            ReplayOptions(snapshot, configuration, single, documentHost), certificate, tls ? [authority.Value.Root] : null, cancellationToken);
+        ReplayServer server;
+        using (TrialProfile.Measure("server: start"))
+        {
+            server = await ReplayServer.StartAsync(world, inClientNamespace: true, listen,
+                ReplayOptions(snapshot, configuration, single, documentHost), certificate, tls ? [authority.Value.Root] : null, cancellationToken);
+        }
+        try
+        {
+            await LoadWithServerAsync(world, trial, record, context, snapshot, hostMap, tls, single, cancellationToken);
+        }
+        finally
+        {
+            using (TrialProfile.Measure("server: stop"))
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task LoadWithServerAsync(World world, PlannedTrial trial, TrialRecord record, TrialContext context, Snapshot snapshot,
+        HostMap hostMap, bool tls, bool single, CancellationToken cancellationToken)
+    {
+        var configuration = trial.Configuration;
 
         var page = pages.GetOrAdd(trial.Site, _ => SnapshotPage.From(snapshot));
         var options = new PageLoadOptions
@@ -108,6 +196,7 @@ public sealed partial class WorldTrialExecutor
         PageLoadResult result;
         try
         {
+            using var _ = TrialProfile.Measure("page load");
             result = await PageLoader.LoadAsync(page, options, cancellationToken);
         }
         catch (PageLoadException e)
@@ -137,14 +226,24 @@ public sealed partial class WorldTrialExecutor
         }
     }
 
+    /// <summary>The world's /24 (10.200.N.0/24): every address of the trial, client and servers.</summary>
+    private static string SlotPrefix(World world)
+    {
+        var bytes = world.HostAddress.GetAddressBytes();
+        return $"{bytes[0]}.{bytes[1]}.{bytes[2]}.0/24";
+    }
+
     private static async Task RunIpAsync(IEnumerable<string> arguments, IEnumerable<string> input, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("ip") { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
+        // stdout too: `tcp_metrics flush` says "Nothing to flush." there, which must not reach the progress display.
+        var start = new ProcessStartInfo("ip") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in arguments) start.ArgumentList.Add(a);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start ip");
         foreach (var line in input) await process.StandardInput.WriteLineAsync(line);
         process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = await process.StandardError.ReadToEndAsync(cancellationToken);
+        await stdout;
         await process.WaitForExitAsync(cancellationToken);
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"ip {string.Join(' ', start.ArgumentList)} failed ({process.ExitCode}): {error.Trim()}");
