@@ -1,5 +1,8 @@
 using System.CommandLine;
+using System.Net;
 using System.Text.Json;
+using SpdyLab.Lab.Browser;
+using SpdyLab.Lab.Recording;
 using SpdyLab.Sites.Corpus;
 using SpdyLab.Sites.Import;
 using SpdyLab.Sites.Snapshots;
@@ -35,11 +38,12 @@ public static class SitesCommand
 
     public static Command Create()
     {
-        var command = new Command("sites", "Page snapshots: list, show, generate the 2009 corpus, import HAR/Mahimahi/WPR, export HAR.");
+        var command = new Command("sites", "Page snapshots: list, show, generate the 2009 corpus, import HAR/Mahimahi/WPR, record with Chromium, export HAR.");
         command.Subcommands.Add(ListCommand());
         command.Subcommands.Add(ShowCommand());
         command.Subcommands.Add(GenerateCommand());
         command.Subcommands.Add(ImportCommand());
+        command.Subcommands.Add(RecordCommand());
         command.Subcommands.Add(ExportCommand());
         return command;
     }
@@ -206,6 +210,144 @@ public static class SitesCommand
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    static Command RecordCommand()
+    {
+        var url = new Argument<string>("url") { Description = "page to record (http:// or https://)" };
+        var name = new Option<string>("--name") { Description = "snapshot name (default: the URL's host)" };
+        var replace = new Option<bool>("--replace") { Description = "replace an existing imported snapshot of that name" };
+        var resolve = new Option<string[]>("--resolve")
+        {
+            Description = "HOST=ADDR[:PORT]: connect to ADDR for HOST instead of asking DNS (repeatable; HOST may be '*'); without it, the system's resolver",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var insecure = new Option<bool>("--ignore-https-errors") { Description = "accept any certificate (lab or test servers)" };
+        var timeout = new Option<double>("--timeout") { Description = "seconds the page may take to reach its load event", DefaultValueFactory = _ => 60 };
+        var settle = new Option<double>("--settle")
+        {
+            Description = "seconds to wait after the network went idle (up to 10 s after load), for resources scripts insert late",
+            DefaultValueFactory = _ => 0.5,
+        };
+        var har = new Option<string>("--har") { Description = "also keep the raw HAR Chromium recorded at FILE" };
+        var chromium = new Option<string>("--chromium") { Description = "Chromium binary", DefaultValueFactory = _ => ChromiumOptions.DefaultExecutable };
+        var json = JsonOption();
+        var command = new Command("record", "Load a page in Chromium (Playwright), record a HAR with every body, import it into $SPDYLAB_HOME/sites/NAME.");
+        command.Arguments.Add(url);
+        foreach (var option in new Option[] { name, replace, resolve, insecure, timeout, settle, har, chromium, json })
+        {
+            command.Options.Add(option);
+        }
+        CommandActions.SetAction(command, async (parseResult, cancellationToken) =>
+        {
+            var text = parseResult.GetValue(url)!;
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                throw new UsageException($"URL: '{text}' is not an http:// or https:// URL");
+            }
+            var snapshotName = parseResult.GetValue(name) ?? uri.Host;
+            if (!SiteCatalog.IsValidName(snapshotName))
+            {
+                throw new UsageException($"--name: '{snapshotName}' is not a valid name; accepted: letters, digits, '.', '-', '_'");
+            }
+            var catalog = Catalog();
+            var target = catalog.UserPath(snapshotName);
+            if (Directory.Exists(target) && !parseResult.GetValue(replace))
+            {
+                throw new UsageException($"--name: '{snapshotName}' already exists in {catalog.UserFolder}; pass --replace or another --name");
+            }
+            var hosts = ParseResolve(parseResult.GetValue(resolve) ?? []);
+            var seconds = parseResult.GetValue(timeout);
+            var settleSeconds = parseResult.GetValue(settle);
+            if (seconds <= 0 || settleSeconds < 0)
+            {
+                throw new UsageException("--timeout must be positive and --settle not negative (seconds)");
+            }
+            var options = new RecordOptions
+            {
+                ExecutablePath = parseResult.GetValue(chromium)!,
+                Hosts = hosts,
+                IgnoreHttpsErrors = parseResult.GetValue(insecure),
+                Timeout = TimeSpan.FromSeconds(seconds),
+                Settle = TimeSpan.FromSeconds(settleSeconds),
+            };
+            var keep = parseResult.GetValue(har);
+            var harPath = keep ?? Path.Combine(Path.GetTempPath(), $"spdylab-record-{Environment.ProcessId}-{Guid.NewGuid():N}.har");
+            RecordResult result;
+            Snapshot snapshot;
+            try
+            {
+                result = await SiteRecorder.RecordAsync(uri, snapshotName, harPath, options, cancellationToken);
+                snapshot = result.Snapshot.WriteTo(target, replace: true);
+            }
+            catch (ChromiumUnavailableException e)
+            {
+                await Console.Error.WriteLineAsync($"spdylab sites record: {e.Message}");
+                return CommandActions.RuntimeError;
+            }
+            catch (Exception e) when (e is Microsoft.Playwright.PlaywrightException or TimeoutException or SnapshotFormatException)
+            {
+                await Console.Error.WriteLineAsync($"spdylab sites record: {uri.AbsoluteUri}: {ChromiumLauncher.FirstLine(e.Message)}");
+                return CommandActions.RuntimeError;
+            }
+            finally
+            {
+                if (keep is null && File.Exists(harPath))
+                {
+                    File.Delete(harPath);
+                }
+            }
+            var figures = SiteFigures.Measure(snapshot);
+            if (parseResult.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    name = snapshot.Name, directory = snapshot.Directory, url = uri.AbsoluteUri, browser = result.BrowserVersion,
+                    documentStatus = result.DocumentStatus, networkIdle = result.NetworkIdleReached, har = keep is null ? null : Path.GetFullPath(keep),
+                    exchanges = snapshot.Exchanges.Count, figures,
+                }, Json));
+                return 0;
+            }
+            Console.WriteLine($"recorded {snapshot.Exchanges.Count} exchanges ({figures.Hosts} hosts, {figures.WireKB:F1} KB on the wire) with Chromium {result.BrowserVersion} into {snapshot.Directory}");
+            if (result.DocumentStatus is { } status and not (>= 200 and < 400))
+            {
+                Console.WriteLine($"note: the document answered {status}");
+            }
+            if (!result.NetworkIdleReached)
+            {
+                Console.WriteLine("note: the network never went idle within 10 s after load; what came until then is recorded");
+            }
+            if (keep is not null)
+            {
+                Console.WriteLine($"HAR: {Path.GetFullPath(keep)}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>"HOST=ADDR[:PORT]" (curl's --resolve idea): port 0 when none is named (keep the URL's).</summary>
+    internal static Dictionary<string, IPEndPoint> ParseResolve(IEnumerable<string> specs)
+    {
+        var hosts = new Dictionary<string, IPEndPoint>(StringComparer.OrdinalIgnoreCase);
+        foreach (var spec in specs)
+        {
+            var equals = spec.IndexOf('=');
+            var host = equals > 0 ? spec[..equals] : "";
+            var target = equals > 0 ? spec[(equals + 1)..] : "";
+            IPEndPoint? endpoint = IPAddress.TryParse(target, out var address) ? new IPEndPoint(address, 0)
+                : IPEndPoint.TryParse(target, out var withPort) && withPort.Port > 0 ? withPort : null;
+            if (host.Length == 0 || endpoint is null || host.Contains(' ') || host.Contains(','))
+            {
+                throw new UsageException($"--resolve: '{spec}' is not HOST=ADDR[:PORT]; accepted: www.example.com=127.0.0.1, '*=10.0.0.1:8080'");
+            }
+            hosts[host] = endpoint;
+        }
+        if (hosts.Values.Any(e => e.Port == 0) && hosts.Values.Any(e => e.Port != 0))
+        {
+            throw new UsageException("--resolve: give a port in every mapping or in none (one port rule for all)");
+        }
+        return hosts;
     }
 
     static Command ExportCommand()
