@@ -11,6 +11,7 @@ public static class BenchCommand
     {
         var command = new Command("bench", "Side-by-side benchmarks; figures as Markdown tables with ratios.");
         command.Subcommands.Add(CreateServer());
+        command.Subcommands.Add(EmulatorBenchCommand.Create());
         return command;
     }
 
