@@ -441,6 +441,15 @@ public sealed partial class SpdySession : IAsyncDisposable
                     return;
                 }
 
+                if (frame.IsUnidirectional)
+                {
+                    // The server answers a request with SYN_REPLY (spdy3 §3.2.2), which a stream created unidirectional
+                    // forbids (§2.3.2.1: the recipient is half-closed): refuse it rather than hand the application a
+                    // request it cannot answer. Found by the fuzzer.
+                    ResetLocked(id, null, RstStatus.ProtocolError, "a client stream with FLAG_UNIDIRECTIONAL cannot be answered");
+                    return;
+                }
+
                 if (_onPeerStream is null)
                 {
                     ResetLocked(id, null, RstStatus.RefusedStream, "no request handler");
@@ -985,6 +994,14 @@ public sealed partial class SpdySession : IAsyncDisposable
 
     private void OnStreamError(SpdyProtocolException error)
     {
+        if (error.StreamId == 0)
+        {
+            // RST_STREAM cannot name stream 0 (spdy3 §2.3.2: "0 is not a valid Stream-ID"): a malformed header block
+            // in a SYN_STREAM, SYN_REPLY or HEADERS on stream 0 is a session error (§2.4.1). Found by the fuzzer.
+            FailSession(SpdyProtocolException.SessionError(GoAwayStatus.ProtocolError, $"{error.Message} (on stream 0)"));
+            return;
+        }
+
         lock (_lock)
         {
             _streams.TryGetValue(error.StreamId, out var stream);

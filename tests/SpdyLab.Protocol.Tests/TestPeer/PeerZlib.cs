@@ -57,6 +57,7 @@ internal sealed unsafe class PeerZlib : IDisposable
     private readonly byte[] _dictionary;
     private readonly ZStream* _deflate;
     private readonly ZStream* _inflate;
+    private byte[]? _inflateOutput;
 
     public PeerZlib(byte[] dictionary, int level = 6)
     {
@@ -118,7 +119,7 @@ internal sealed unsafe class PeerZlib : IDisposable
 
     public byte[] Decompress(byte[] compressed)
     {
-        var output = new byte[1 << 20];
+        var output = _inflateOutput ??= new byte[1 << 20]; // reused: callers get a copy
         fixed (byte* input = compressed)
         fixed (byte* outBuffer = output)
         {
