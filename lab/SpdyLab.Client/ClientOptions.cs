@@ -30,4 +30,17 @@ public sealed class ClientOptions
 
     /// <summary>Largest pushed body kept in memory per pushed stream; beyond it the push is reset.</summary>
     public int MaxPushedBodyBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>SPDY: pushed streams recorded per connection; later ones are refused (RST_STREAM REFUSED_STREAM), so
+    /// a server that pushes without end cannot grow the push table without bound.</summary>
+    public int MaxPushesPerConnection { get; init; } = 1000;
+
+    /// <summary>SPDY: pushed body bytes buffered per connection, all pushes together (each push alone is capped by
+    /// <see cref="MaxPushedBodyBytes"/>); a push that would exceed it is reset with CANCEL.</summary>
+    public long MaxPushedBytesPerConnection { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>SPDY: longest wait for the server's next bytes on a stream (its SYN_REPLY, then each read of the
+    /// body); then the stream is reset (CANCEL) and the call fails with a <see cref="ClientErrorKind.Timeout"/>
+    /// error, so a server that stalls mid-response cannot hang a caller that passed no deadline.</summary>
+    public TimeSpan ResponseIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

@@ -159,7 +159,7 @@ public sealed class SpdyPageTransport : IPageTransport
 
         var transport = new TransportConnection(opened.Stream, null, tls, opened.Record.Alpn, TimeSpan.FromMilliseconds(opened.Record.ConnectMs), TimeSpan.FromMilliseconds(opened.Record.TlsMs), opened.Record.TlsVersion);
         var origin = new Uri($"{(tls ? "https" : "http")}://{first.Authority}/");
-        var session = SpdyClientConnection.Start(transport, _protocol, origin, new ClientOptions { Protocol = _protocol });
+        var session = SpdyClientConnection.Start(transport, _protocol, origin, new ClientOptions { Protocol = _protocol, ResponseIdleTimeout = _context.Options.Timeout });
         lock (_sessions)
         {
             _records[session] = opened.Record;

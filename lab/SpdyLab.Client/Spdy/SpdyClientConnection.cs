@@ -25,6 +25,8 @@ internal sealed class SpdyClientConnection : IClientConnection
     private readonly List<PushedResponse> _pushed = new();
     private TaskCompletionSource _pushRecorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
+    private int _pushesRefused;
+    private long _pushedBytes;
 
     private SpdyClientConnection(TransportConnection transport, ClientProtocol protocol, Uri origin, ClientOptions options)
     {
@@ -139,7 +141,18 @@ internal sealed class SpdyClientConnection : IClientConnection
                 await stream.WriteDataAsync(requestBody, endStream: true, cancellationToken);
             }
 
-            var responseHeaders = await stream.ResponseHeadersAsync.WaitAsync(cancellationToken);
+            HeaderList responseHeaders;
+            try
+            {
+                responseHeaders = await stream.ResponseHeadersAsync.WaitAsync(_options.ResponseIdleTimeout, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                stream.Reset(RstStatus.Cancel);
+                throw new SpdyClientException(ClientErrorKind.Timeout,
+                    $"stream {stream.Id}: no reply from {_origin.Authority} within {_options.ResponseIdleTimeout.TotalSeconds:F0} s; stream cancelled{(TimeoutHint is { } hint ? $" ({hint})" : string.Empty)}");
+            }
+
             var response = profile.ReadResponse(responseHeaders);
             if (response is null)
             {
@@ -266,6 +279,21 @@ internal sealed class SpdyClientConnection : IClientConnection
     /// <summary>A pushed stream (spdy3 §3.3.2): record it, buffer its body, complete its entry at FIN or reset.</summary>
     private async Task OnPushAsync(SpdyStream stream)
     {
+        lock (_pushed)
+        {
+            if (_pushed.Count >= _options.MaxPushesPerConnection)
+            {
+                // A server pushing without end: refuse, and keep no record (bounded memory).
+                if (_pushesRefused++ == 0)
+                {
+                    _options.Trace?.Invoke($"* more than {_options.MaxPushesPerConnection} pushes on this connection: refusing the rest");
+                }
+
+                stream.Reset(RstStatus.RefusedStream);
+                return;
+            }
+        }
+
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var profile = _session.Profile;
         var target = profile.ReadRequest(stream.Headers);
@@ -304,11 +332,20 @@ internal sealed class SpdyClientConnection : IClientConnection
                     body.Write(segment.Span);
                 }
 
+                var total = Interlocked.Add(ref _pushedBytes, result.Buffer.Length);
                 stream.Input.AdvanceTo(result.Buffer.End);
                 if (body.Length > _options.MaxPushedBodyBytes)
                 {
                     stream.Reset(RstStatus.Cancel);
                     pushed.Error = $"pushed body larger than {_options.MaxPushedBodyBytes} bytes; cancelled";
+                    break;
+                }
+
+                if (total > _options.MaxPushedBytesPerConnection)
+                {
+                    stream.Reset(RstStatus.Cancel);
+                    pushed.Error = $"pushed bodies on this connection exceed {_options.MaxPushedBytesPerConnection} bytes; cancelled";
+                    body.SetLength(0);
                     break;
                 }
 
@@ -427,11 +464,20 @@ internal sealed class SpdyClientConnection : IClientConnection
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            idle.CancelAfter(connection._options.ResponseIdleTimeout);
             try
             {
-                var read = await _inner.ReadAsync(buffer, cancellationToken);
+                var read = await _inner.ReadAsync(buffer, idle.Token);
                 _ended |= read == 0 && buffer.Length > 0;
                 return read;
+            }
+            catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // The server stopped sending mid-response: give up on the stream, say so.
+                stream.Reset(RstStatus.Cancel);
+                throw new SpdyClientException(ClientErrorKind.Timeout,
+                    $"stream {stream.Id}: no data from the server for {connection._options.ResponseIdleTimeout.TotalSeconds:F0} s mid-response; stream cancelled");
             }
             catch (Exception e) when (e is not SpdyClientException && connection.Translate(e) is { } translated)
             {
