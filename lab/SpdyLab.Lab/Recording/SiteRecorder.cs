@@ -104,6 +104,7 @@ public static class SiteRecorder
         }
         var builder = Importers.Import(harPath, name, "har");
         builder.Manifest.Source = $"recorded with Chromium {browser.Version} from {url.AbsoluteUri} ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)";
+        builder.Manifest.Description ??= $"{url.Host}, recorded by spdylab sites record";
         return new RecordResult(harPath, builder, browser.Version, status, idle);
     }
 }

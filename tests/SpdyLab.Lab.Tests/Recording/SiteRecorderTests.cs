@@ -122,7 +122,7 @@ public class SiteRecorderTests
         Assert.That(result.DocumentStatus, Is.EqualTo(200));
         Assert.That(recorded.Manifest.Page, Is.EqualTo("http://www.record.test/"));
         Assert.That(recorded.Manifest.Source, Does.StartWith("recorded with Chromium"));
-        // Chromium's own /favicon.ico (a 404 from the replay) is recorded too: it was on the wire.
+        // Chromium's own /favicon.ico, should a Chromium version put it in the HAR, is not the page's.
         var urls = recorded.Exchanges.Select(e => e.Url).Where(u => !u.EndsWith("/favicon.ico", StringComparison.Ordinal)).Order().ToList();
         Assert.That(urls, Is.EqualTo(source.Exchanges.Select(e => e.Url).Order().ToList()), "every resource, including the one a script inserted after load");
         foreach (var original in source.Exchanges)

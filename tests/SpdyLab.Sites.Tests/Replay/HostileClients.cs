@@ -85,7 +85,7 @@ public static class RawHttp1
 
 /// <summary>
 /// A SPDY/3.1 client over a raw socket that sends whatever header block it is given (the codec's writer
-/// compresses it, nothing is validated) and reads the server's frames.
+/// compresses it, nothing is validated) and reads the server's frames, keeping pushed streams.
 /// </summary>
 public sealed class RawSpdy : IDisposable
 {
@@ -104,6 +104,21 @@ public sealed class RawSpdy : IDisposable
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, server.Port), cancellationToken);
         return new RawSpdy(socket);
     }
+
+    /// <summary>A stream the server pushed: its SYN_STREAM headers and body (complete once FIN came).</summary>
+    public sealed class Push
+    {
+        public required HeaderList Headers { get; init; }
+        public MemoryStream Body { get; } = new();
+        public bool Complete { get; set; }
+        public string Url => $"{Headers.Get(":scheme")}://{Headers.Get(":host")}{Headers.Get(":path")}";
+    }
+
+    /// <summary>Pushed streams seen so far, by stream id.</summary>
+    public Dictionary<int, Push> Pushes { get; } = [];
+
+    /// <summary>The last SYN_REPLY's headers of the last request.</summary>
+    public HeaderList? LastReplyHeaders { get; private set; }
 
     /// <summary>The request headers of a GET, for tests to spoil.</summary>
     public static HeaderList Request(string host, string path) => new HeaderList()
@@ -139,7 +154,18 @@ public sealed class RawSpdy : IDisposable
                     return new HostileAnswer(status, "", Closed: true, $"spdy: GOAWAY {goAway.Status}");
                 case RstStreamFrame rst when rst.Id == streamId:
                     return new HostileAnswer(status, "", Closed: false, $"spdy: RST_STREAM {rst.Status}");
+                case SynStreamFrame pushed when pushed.Id % 2 == 0:
+                    Pushes[pushed.Id] = new Push { Headers = pushed.Headers, Complete = (pushed.Flags & SpdyFlags.Fin) != 0 };
+                    break;
+                case DataFrame pushedData when Pushes.TryGetValue(pushedData.Id, out var push):
+                    foreach (var segment in pushedData.Data)
+                    {
+                        push.Body.Write(segment.Span);
+                    }
+                    push.Complete |= (pushedData.Flags & SpdyFlags.Fin) != 0;
+                    break;
                 case SynReplyFrame reply when reply.Id == streamId:
+                    LastReplyHeaders = reply.Headers;
                     var text = reply.Headers.Get(":status") ?? "";
                     status = text.Length >= 3 && int.TryParse(text.AsSpan(0, 3), out var s) ? s : -1;
                     if ((reply.Flags & SpdyFlags.Fin) != 0)
@@ -160,6 +186,31 @@ public sealed class RawSpdy : IDisposable
             }
         }
         return new HostileAnswer(status, Encoding.Latin1.GetString(body.ToArray()), Closed: false, "spdy: no answer within the bound");
+    }
+
+    /// <summary>Reads on until every push seen is complete (or the bound passes): true when all completed.</summary>
+    public async Task<bool> FinishPushesAsync(TimeSpan bound, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + bound;
+        while (Pushes.Values.Any(p => !p.Complete) && DateTime.UtcNow < deadline)
+        {
+            switch (await ReadFrameAsync(deadline - DateTime.UtcNow, cancellationToken))
+            {
+                case null:
+                    return false;
+                case SynStreamFrame pushed when pushed.Id % 2 == 0:
+                    Pushes[pushed.Id] = new Push { Headers = pushed.Headers, Complete = (pushed.Flags & SpdyFlags.Fin) != 0 };
+                    break;
+                case DataFrame data when Pushes.TryGetValue(data.Id, out var push):
+                    foreach (var segment in data.Data)
+                    {
+                        push.Body.Write(segment.Span);
+                    }
+                    push.Complete |= (data.Flags & SpdyFlags.Fin) != 0;
+                    break;
+            }
+        }
+        return Pushes.Values.All(p => p.Complete);
     }
 
     async Task<SpdyFrame?> ReadFrameAsync(TimeSpan timeout, CancellationToken cancellationToken)
