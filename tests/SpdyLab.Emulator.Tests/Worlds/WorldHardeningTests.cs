@@ -140,6 +140,45 @@ public unsafe partial class WorldHardeningTests
         }
     }
 
+    [Test]
+    [CancelAfter(30_000)]
+    public void UdpFloodFarBeyondQueue_DropsCountedMemoryBoundedAndLinkRecovers()
+    {
+        // 1 Mbit/s up with a 20-packet queue; the client blasts 20 000 datagrams of 1200 bytes (~24 MB).
+        using var world = World.Create(new WorldOptions
+        {
+            Link = new LinkOptions { Up = "1mbit", Rtt = "2ms", Queue = "20pkt" }.ToSpec(),
+            HostSide = HostSide.ServerNamespace,
+            Warn = line => { lock (_warnings) _warnings.Add(line); },
+        });
+        int sent = world.RunInClientNamespace(() =>
+        {
+            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+            socket.Blocking = false;
+            var target = new System.Net.IPEndPoint(world.HostAddress, 9);
+            var payload = new byte[1200 - 28];
+            int ok = 0;
+            for (int i = 0; i < 20_000; i++)
+            {
+                try { socket.SendTo(payload, target); ok++; }
+                catch (System.Net.Sockets.SocketException) { /* ENOBUFS/EAGAIN: the kernel's own queue is full */ }
+            }
+            return ok;
+        });
+        var up = world.Up.Counters;
+        var ferry = world.Ferries[0];
+        Assert.That(ferry.Link, Is.SameAs(world.Up));
+        // The queue drains in 20 x 9.6 ms; then the link answers pings again.
+        Assert.That(Ping(world, 3, interval: "0.2"), Is.EqualTo(3), "the link recovers after the flood");
+
+        TestContext.Out.WriteLine($"sent {sent}, up: {up}, peak held {ferry.PeakPacketsHeld}");
+        Assert.That(sent, Is.GreaterThan(10_000));
+        Assert.That(up.QueueDrops, Is.GreaterThan(sent / 2), "the flood is dropped at the queue, and counted");
+        Assert.That(ferry.PeakPacketsHeld, Is.LessThanOrEqualTo(20 + 64 + 1), "memory: the queue plus one read batch");
+        Assert.That(world.FerryFailure, Is.Null);
+        Assert.That(_warnings, Is.Empty, "queue drops are the link's normal behaviour, not trouble");
+    }
+
     // AF_PACKET lets the test send arbitrary bytes out of the client's TUN device: the kernel hands them
     // to the ferry exactly as given (a TUN device has no link-layer header).
     private static int SendRaw(string device, IEnumerable<byte[]> packets)
