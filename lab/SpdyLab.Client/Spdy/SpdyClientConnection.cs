@@ -168,7 +168,7 @@ internal sealed class SpdyClientConnection : IClientConnection
                 Reason = response.Reason,
                 HttpVersion = response.Version,
                 Headers = WithoutSpecial(responseHeaders, profile),
-                Body = new SpdyResponseBodyStream(stream, this),
+                Body = new SpdyResponseBodyStream(stream, this, ContentLength(responseHeaders)),
                 Protocol = Protocol,
                 StreamId = stream.Id,
                 TimeToHeaders = clock.Elapsed,
@@ -441,12 +441,19 @@ internal sealed class SpdyClientConnection : IClientConnection
         return message;
     }
 
+    private static long? ContentLength(HeaderList headers) =>
+        long.TryParse(headers.Get("content-length"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length) ? length : null;
+
     /// <summary>A response body over the stream's input pipe. Disposing before the end cancels the stream
-    /// (RST_STREAM CANCEL), so an abandoned download does not keep the peer sending.</summary>
-    private sealed class SpdyResponseBodyStream(SpdyStream stream, SpdyClientConnection connection) : Stream
+    /// (RST_STREAM CANCEL), so an abandoned download does not keep the peer sending.
+    /// A reset that arrives once the whole body announced by content-length has been read ends the body
+    /// normally: node-spdy answers a WINDOW_UPDATE that crossed its last DATA with RST_STREAM INVALID_STREAM
+    /// and sends its (empty) FIN frame after the reset (docs/client.md, quirk 9). A shorter body still fails.</summary>
+    private sealed class SpdyResponseBodyStream(SpdyStream stream, SpdyClientConnection connection, long? contentLength) : Stream
     {
         private readonly Stream _inner = stream.Input.AsStream(leaveOpen: true);
         private bool _ended;
+        private long _read;
 
         public override bool CanRead => true;
 
@@ -469,6 +476,7 @@ internal sealed class SpdyClientConnection : IClientConnection
             try
             {
                 var read = await _inner.ReadAsync(buffer, idle.Token);
+                _read += read;
                 _ended |= read == 0 && buffer.Length > 0;
                 return read;
             }
@@ -478,6 +486,12 @@ internal sealed class SpdyClientConnection : IClientConnection
                 stream.Reset(RstStatus.Cancel);
                 throw new SpdyClientException(ClientErrorKind.Timeout,
                     $"stream {stream.Id}: no data from the server for {connection._options.ResponseIdleTimeout.TotalSeconds:F0} s mid-response; stream cancelled");
+            }
+            catch (SpdyStreamResetException reset) when (reset.ByPeer && contentLength == _read)
+            {
+                connection._options.Trace?.Invoke($"* stream {stream.Id}: reset by the server ({ResetName(reset.Status)}) after the whole body ({_read} bytes); body complete");
+                _ended = true;
+                return 0;
             }
             catch (Exception e) when (e is not SpdyClientException && connection.Translate(e) is { } translated)
             {

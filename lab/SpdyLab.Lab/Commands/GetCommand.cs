@@ -158,10 +158,6 @@ public static class GetCommand
             CaCertFile = settings.CaCert,
             Resolve = settings.Resolve,
             Trace = trace,
-            // As curl does for h2: a stream window larger than the bodies, so no per-stream WINDOW_UPDATE
-            // races the server's FIN (node-spdy answers a WINDOW_UPDATE for a stream it has closed with
-            // RST_STREAM INVALID_STREAM, and the engine then drops the stream's unread data; docs/client.md).
-            InitialWindowSize = 16 * 1024 * 1024,
         };
         if (settings.OutputDir is not null)
         {

@@ -1191,6 +1191,11 @@ public sealed partial class SpdySession : IAsyncDisposable
     {
         lock (_lock)
         {
+            if (stream.CloseError is not null)
+            {
+                return; // closed abnormally: its unread bytes were credited back when it closed (CloseLocked)
+            }
+
             stream.Buffered -= bytes;
             if (Profile.HasSessionFlowControl)
             {

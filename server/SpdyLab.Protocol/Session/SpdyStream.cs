@@ -121,6 +121,10 @@ public sealed class SpdyStream
 
     private bool _inputDone;
 
+    /// <summary>Why the input ended early (reset or session end); the reader throws it once the DATA
+    /// received before it has been read.</summary>
+    internal Exception? InputError { get; private set; }
+
     /// <summary>Sends headers: on a stream the peer opened, the first call is the SYN_REPLY; any other call is a
     /// HEADERS frame. <paramref name="endStream"/> sets FIN (half-closes our side).</summary>
     public ValueTask WriteHeadersAsync(HeaderList headers, bool endStream, CancellationToken cancellationToken = default)
@@ -159,7 +163,11 @@ public sealed class SpdyStream
             {
                 _inputDone = true;
                 _input.Writer.CancelPendingFlush(); // release a read loop waiting for this stream's reader (SPDY/2)
-                _input.Writer.Complete(error);
+                // DATA that arrived before the reset stays readable; the error comes after it (StreamInputReader).
+                // node-spdy resets a stream whose body it has sent in full but whose FIN is still queued behind
+                // the RST_STREAM (docs/client.md, quirk 9): faulting the pipe at once lost that body.
+                InputError = error;
+                _input.Writer.Complete();
             }
         }
 

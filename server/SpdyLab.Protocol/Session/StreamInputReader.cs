@@ -11,6 +11,7 @@ namespace SpdyLab.Protocol;
 internal sealed class StreamInputReader(SpdyStream stream, PipeReader inner) : PipeReader
 {
     private ReadOnlySequence<byte> _lastBuffer;
+    private long _deliveredBeforeError = -1;
 
     public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
 
@@ -39,6 +40,7 @@ internal sealed class StreamInputReader(SpdyStream stream, PipeReader inner) : P
     public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         var result = await inner.ReadAsync(cancellationToken).ConfigureAwait(false);
+        result = ThrowOrDeliver(result);
         _lastBuffer = result.Buffer;
         return result;
     }
@@ -47,10 +49,32 @@ internal sealed class StreamInputReader(SpdyStream stream, PipeReader inner) : P
     {
         if (inner.TryRead(out result))
         {
+            result = ThrowOrDeliver(result);
             _lastBuffer = result.Buffer;
             return true;
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// A stream that ended with an error (reset, session end) first delivers the DATA that arrived before it, as
+    /// not yet completed, so a reader never takes a cut-short body for a whole one; the error is thrown when
+    /// nothing is left, or when the reader read the same data again without consuming any of it.
+    /// </summary>
+    private ReadResult ThrowOrDeliver(ReadResult result)
+    {
+        if (!result.IsCompleted || stream.InputError is not { } error)
+        {
+            return result;
+        }
+
+        if (result.Buffer.IsEmpty || result.Buffer.Length == _deliveredBeforeError)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+
+        _deliveredBeforeError = result.Buffer.Length;
+        return new ReadResult(result.Buffer, result.IsCanceled, isCompleted: false);
     }
 }

@@ -270,4 +270,72 @@ public sealed class SpdyClientConnectionTests(ClientProtocol protocol)
         Assert.That(resets.All(r => r.Id == 1 && r.Status == RstStatus.Cancel), Is.True, string.Join(", ", resets));
         Assert.That(_server.Received.OfType<GoAwayFrame>().Count(), Is.EqualTo(1), "disposing sends one GOAWAY");
     }
+
+    /// <summary>node-spdy's order (docs/client.md quirk 9, seen in -v traces): the whole body, then RST_STREAM
+    /// INVALID_STREAM (answer to a WINDOW_UPDATE of ours that crossed the last DATA), then the empty FIN frame.</summary>
+    private async Task ServeBodyThenResetThenFinAsync(ScriptedSpdyServer.Session session, SynStreamFrame request, int announced, int sent, TaskCompletionSource resetSent)
+    {
+        await session.ReplyHeadersAsync(request.Id, 200, [new("content-length", announced.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        var body = ScriptedSpdyServer.Bytes(sent);
+        for (var offset = 0; offset < sent; offset += 8192)
+        {
+            await session.DataAsync(request.Id, body[offset..Math.Min(sent, offset + 8192)], fin: false);
+        }
+
+        await session.ResetAsync(request.Id, RstStatus.InvalidStream);
+        await session.DataAsync(request.Id, [], fin: true);
+        resetSent.TrySetResult();
+    }
+
+    [TestCase(40_000)]
+    [TestCase(100)]
+    public async Task Body_ResetAfterTheWholeAnnouncedBodyBeforeFin_BodyIsDeliveredComplete(int size)
+    {
+        var resetSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _server.OnRequest = (session, request) => ServeBodyThenResetThenFinAsync(session, request, size, size, resetSent);
+        await using var connection = await ConnectAsync();
+
+        await using var response = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/late-reset")), CancellationToken.None);
+        await resetSent.Task;
+        await Task.Delay(200); // the client's read loop takes in the RST_STREAM before the body is read
+        var body = await ReadAllAsync(response);
+
+        Assert.That(body, Is.EqualTo(ScriptedSpdyServer.Bytes(size)));
+    }
+
+    [Test]
+    public async Task Body_ResetBeforeTheWholeAnnouncedBody_ReadFailsWithStreamError()
+    {
+        var resetSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _server.OnRequest = (session, request) => ServeBodyThenResetThenFinAsync(session, request, 40_000, 20_000, resetSent);
+        await using var connection = await ConnectAsync();
+
+        await using var response = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/cut-short")), CancellationToken.None);
+        await resetSent.Task;
+        await Task.Delay(200);
+
+        var error = await Assert.ThrowsAsync<SpdyClientException>(() => ReadAllAsync(response));
+        Assert.That(error!.Kind, Is.EqualTo(ClientErrorKind.Stream));
+        Assert.That(error.Message, Does.Contain("INVALID_STREAM"));
+    }
+
+    [Test]
+    public async Task Body_ResetArrivesAfterThePeersFin_UnreadDataIsStillDelivered()
+    {
+        var resetSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _server.OnRequest = async (session, request) =>
+        {
+            await session.ReplyAsync(request.Id, 200, [], ScriptedSpdyServer.Bytes(60_000));
+            await session.ResetAsync(request.Id, RstStatus.InvalidStream);
+            resetSent.TrySetResult();
+        };
+        await using var connection = await ConnectAsync();
+
+        await using var response = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/reset-after-fin")), CancellationToken.None);
+        await resetSent.Task;
+        await Task.Delay(200);
+        var body = await ReadAllAsync(response);
+
+        Assert.That(body, Is.EqualTo(ScriptedSpdyServer.Bytes(60_000)));
+    }
 }

@@ -182,6 +182,13 @@ internal sealed class ScriptedSpdyServer : IAsyncDisposable
                 WriteBody(buffer, pushedId, body);
             });
 
+        /// <summary>A SYN_REPLY alone (FIN only if <paramref name="fin"/>); send the body with <see cref="DataAsync"/>.</summary>
+        public Task ReplyHeadersAsync(int streamId, int status, IEnumerable<KeyValuePair<string, string>> headers, bool fin = false) =>
+            WriteAsync(buffer => _writer.WriteSynReply(buffer, streamId, fin, Profile.CreateResponseHeaders(status, null, headers)));
+
+        /// <summary>One DATA frame (at most 8 KB of payload is usual; the caller chooses).</summary>
+        public Task DataAsync(int streamId, byte[] data, bool fin) => WriteAsync(buffer => _writer.WriteData(buffer, streamId, data, fin));
+
         public Task SettingsAsync(params SettingsEntry[] entries) => WriteAsync(buffer => _writer.WriteSettings(buffer, 0, entries));
 
         public Task ResetAsync(int streamId, RstStatus status) => WriteAsync(buffer => _writer.WriteRstStream(buffer, streamId, status));
