@@ -28,7 +28,7 @@ public static class ReproduceCommand
         CommandActions.SetAction(command, async (parseResult, cancellationToken) =>
         {
             var file = Path.Combine(LabPaths.RepositoryRoot, parseResult.GetValue(quick) ? QuickFile : FullFile);
-            var experiment = ExperimentOptions.Load(file);
+            var experiment = Browser.ChromiumRows.DropIfUnavailable(ExperimentOptions.Load(file), Console.Error);
             double? rttMs = parseResult.GetValue(rtt) is { } text ? ExperimentOptions.ParseRtt("--rtt", text) : null;
             return await ExperimentOptions.RunSessionAsync("reproduce", experiment, shared.Read(parseResult, rttMs), cancellationToken);
         });

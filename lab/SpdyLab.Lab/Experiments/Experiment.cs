@@ -99,10 +99,13 @@ public sealed record Configuration
     /// <summary>Label for tables; derived from the fields unless the file gives one.</summary>
     public string? Label { get; init; }
 
+    /// <summary>Which client loads this row (builtin or chromium); null: the experiment's <c>client:</c>.</summary>
+    public string? Client { get; init; }
+
     public string DisplayName => Label ?? DefaultLabel();
 
     /// <summary>Same fields, label ignored: the identity of the configuration in the results.</summary>
-    public string Key => $"{Protocol}|{Transport}|{DomainMode}|{Feature}";
+    public string Key => $"{Protocol}|{Transport}|{DomainMode}|{Feature}" + (Client is null or Clients.Builtin ? "" : "|" + Client);
 
     public string DefaultLabel()
     {
@@ -123,6 +126,6 @@ public sealed record Configuration
             Features.Prefetch => " + client prefetch",
             _ => " + " + Feature,
         };
-        return text + (Transport == Transports.Tls ? " (SSL)" : "");
+        return text + (Transport == Transports.Tls ? " (SSL)" : "") + (Client is null or Clients.Builtin ? "" : $" [{Client}]");
     }
 }

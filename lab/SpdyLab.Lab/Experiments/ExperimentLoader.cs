@@ -32,7 +32,7 @@ public static partial class ExperimentLoader
     private static readonly string[] DesignKeys =
         ["design", "title", "links", "rtt", "loss", "loss_model", "queue", "configurations", "runs", "sites"];
     private static readonly string[] LinkKeys = ["down", "up", "rtt", "down_trace", "up_trace"];
-    private static readonly string[] ConfigurationKeys = ["protocol", "transport", "domain", "feature", "label"];
+    private static readonly string[] ConfigurationKeys = ["protocol", "transport", "domain", "feature", "label", "client"];
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     private static partial Regex NameRegex();
@@ -272,6 +272,7 @@ public static partial class ExperimentLoader
                 DomainMode = domain,
                 Feature = feature,
                 Label = map.TryGetValue("label", out var l) ? Scalar(l, $"{path}.label", "text").Value : null,
+                Client = map.TryGetValue("client", out var c) ? OneOf(c, $"{path}.client", Clients.All) : null,
             };
         }
 

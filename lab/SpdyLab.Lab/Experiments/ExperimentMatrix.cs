@@ -95,7 +95,7 @@ public static class ExperimentMatrix
                         var group = new List<PlannedTrial>();
                         foreach (var configuration in block.Configurations)
                         {
-                            var trial = new PlannedTrial("", experiment.Name, block.Design, b, condition, configuration, site, run, seed, experiment.Client);
+                            var trial = new PlannedTrial("", experiment.Name, block.Design, b, condition, configuration, site, run, seed, configuration.Client ?? experiment.Client);
                             trial = trial with { Key = trial.ToRecord().DefaultKey() };
                             // The same trial reached twice (a link listed twice, or two blocks of one design
                             // that overlap) runs once.

@@ -30,19 +30,20 @@ public static class SummaryTables
             text.AppendLine();
             text.AppendLine(Invariant($"{design}: {link} ({Rate(down)}/{Rate(up)}), RTT {rtt:0.###} ms, loss {loss * 100:0.###}%"));
             var rows = new List<string[]> { new[] { "configuration", "sites", "trials", "mean PLT ms", "vs HTTP", "hdr comp up", "hdr comp down", "packets vs HTTP" } };
-            var configurations = group.GroupBy(t => (t.Protocol, t.Transport, t.DomainMode, t.Feature))
+            var configurations = group.GroupBy(t => (t.Protocol, t.Transport, t.DomainMode, t.Feature, t.Client))
                 .OrderBy(c => c.Key.Transport, StringComparer.Ordinal)
                 .ThenBy(c => c.Key.Protocol == Protocols.Http11 ? 0 : 1)
                 .ThenBy(c => c.Key.Protocol, StringComparer.Ordinal).ThenBy(c => c.Key.DomainMode, StringComparer.Ordinal)
                 .ThenBy(c => IndexOf(Features.All, c.Key.Feature))
+                .ThenBy(c => IndexOf(Clients.All, c.Key.Client))
                 .ToList();
             foreach (var configuration in configurations)
             {
-                var (protocol, transport, domain, feature) = configuration.Key;
-                var label = new Configuration { Protocol = protocol, Transport = transport, DomainMode = domain, Feature = feature }.DisplayName;
+                var (protocol, transport, domain, feature, client) = configuration.Key;
+                var label = new Configuration { Protocol = protocol, Transport = transport, DomainMode = domain, Feature = feature, Client = client }.DisplayName;
                 var siteMeans = SiteMeans(configuration);
                 var baseline = configurations.FirstOrDefault(c => c.Key.Protocol == Protocols.Http11 && c.Key.Transport == transport
-                    && c.Key.DomainMode == DomainModes.Multi && c.Key.Feature == Features.None);
+                    && c.Key.DomainMode == DomainModes.Multi && c.Key.Feature == Features.None && c.Key.Client == client);
                 string versus = "";
                 string packets = "";
                 if (baseline is not null && !ReferenceEquals(baseline, configuration))

@@ -12,7 +12,7 @@ namespace SpdyLab.Reports.Analysis;
 /// 1 - mean(candidate) / mean(HTTP) over paired loads (<see cref="PairKey"/>), HTTP being HTTP/1.1 over
 /// the same transport with the same client. Every figure carries n and a 95% bootstrap interval.
 /// </summary>
-public sealed class ReportBuilder(Bootstrap bootstrap)
+public sealed partial class ReportBuilder(Bootstrap bootstrap)
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
@@ -59,6 +59,7 @@ public sealed class ReportBuilder(Bootstrap bootstrap)
         report.Sections.Add(LowerBound(main, table1.Count == 0));
         report.Sections.Add(PerSite(main, table1.Count == 0));
         report.Sections.Add(Waterfall(ok, resolveArtifact));
+        if (ClientValidation(ok) is { } clients) report.Sections.Add(clients);
         report.Sections.Add(AllConfigurations(trials));
         return report;
     }

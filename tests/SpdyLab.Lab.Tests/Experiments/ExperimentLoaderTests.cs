@@ -156,7 +156,9 @@ public class ExperimentLoaderTests
         Assert.That(experiment.Runs, Is.EqualTo(10));
         Assert.That(experiment.Sites, Has.Count.EqualTo(25));
         Assert.That(experiment.RttMs, Is.EqualTo(40));
-        Assert.That(experiment.Designs.Select(d => d.Design), Is.EqualTo(new[] { "table1", "table2", "table3" }));
+        // The three tables, then the Chromium rows (HTTP/1.1 and HTTP/2 over TLS, both clients; docs/browser.md).
+        Assert.That(experiment.Designs.Select(d => d.Design), Is.EqualTo(new[] { "table1", "table2", "table3", "custom" }));
+        Assert.That(experiment.Designs[3].Configurations.Count(c => c.Client == Clients.Chromium), Is.EqualTo(2));
         var table1 = experiment.Designs[0];
         Assert.That(table1.Links.Select(l => l.Name), Is.EqualTo(new[] { "dsl", "cable" }));
         Assert.That(table1.Losses, Is.EqualTo(new[] { 0.01 }));
