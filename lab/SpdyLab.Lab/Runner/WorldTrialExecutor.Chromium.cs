@@ -10,8 +10,8 @@ namespace SpdyLab.Lab.Runner;
 
 /// <summary>
 /// Trials with <c>client: chromium</c>: real Chromium (Playwright, docs/browser.md) instead of the built-in
-/// loader, in the same place (the root namespace, on the world's host side; the replay server in the
-/// world's namespace; the link swapped to match), so the two clients meet the same server and link.
+/// loader: Chromium in the world's client namespace, the same replay server, addresses and link as the
+/// built-in client's trials in the world's server namespace.
 /// </summary>
 public sealed partial class WorldTrialExecutor
 {
@@ -56,46 +56,34 @@ public sealed partial class WorldTrialExecutor
         var documentHost = snapshot.PageExchange?.Host ?? hosts.FirstOrDefault() ?? "";
         var spec = trial.Condition.ToLinkOptions(trial.Seed).ToSpec();
 
+        // Chromium is a process of its own, so it runs inside the world's client namespace (ip netns exec) and
+        // the replay server in the world's server namespace: the root namespace, where other worlds add and
+        // remove devices and routes all the time, is invisible to it. (In the root namespace Chromium saw those
+        // changes and aborted loads with net::ERR_NETWORK_CHANGED.) Link directions are the world's own.
         using var world = World.Create(new WorldOptions
         {
-            Link = spec with { Down = spec.Up, Up = spec.Down },
-            HostSide = HostSide.RootNamespace,
+            Link = spec,
+            HostSide = HostSide.ServerNamespace,
             PcapDirectory = context.CapturePackets ? context.ArtifactDirectory : null,
         });
 
-        // The same addresses as the built-in client's trial: one per origin host (multi-domain) or one for all.
+        // The same addressing as the built-in client's trial: one address per origin host (multi-domain) or one for all.
         int port = tls ? TlsPort : PlainPort;
         var map = new Dictionary<string, IPEndPoint>(StringComparer.OrdinalIgnoreCase);
-        var extra = new List<IPAddress>();
-        for (int i = 0; i < hosts.Count; i++)
-        {
-            IPAddress address = world.ClientAddress;
-            if (!single && i > 0)
-            {
-                var bytes = world.ClientAddress.GetAddressBytes();
-                if (10 + i > 250) throw new InvalidOperationException($"site {trial.Site} has more than 241 hosts");
-                bytes[3] = (byte)(10 + i);
-                address = new IPAddress(bytes);
-                extra.Add(address);
-            }
-            map[hosts[i]] = new IPEndPoint(address, port);
-        }
-        if (extra.Count > 0)
-        {
-            await RunIpAsync(["-n", world.ClientNamespace, "-batch", "-"], extra.Select(a => $"addr add {a}/32 dev lo"), cancellationToken);
-            await RunIpAsync(["-batch", "-"], extra.Select(a => $"route add {a}/32 dev {world.HostInterface} src {world.HostAddress}"), cancellationToken);
-        }
+        foreach (var host in hosts)
+            map[host] = new IPEndPoint(single || map.Count == 0 ? world.HostAddress : world.AddHostAddress(), port);
         var listen = map.Values.Distinct().ToList();
-        if (listen.Count == 0) listen.Add(new IPEndPoint(world.ClientAddress, port));
+        if (listen.Count == 0) listen.Add(new IPEndPoint(world.HostAddress, port));
 
         var certificate = tls ? CertificateFor(trial.Site, HostsOf(original)) : null;
-        await using var server = await ReplayServer.StartAsync(world, inClientNamespace: true, listen,
+        await using var server = await ReplayServer.StartAsync(world, inClientNamespace: false, listen,
             ReplayOptions(snapshot, configuration, single, documentHost), certificate, tls ? [authority.Value.Root] : null, cancellationToken);
 
         var options = new ChromiumOptions
         {
             Hosts = map,
             KeepUrlPort = true,
+            NetworkNamespace = world.ClientNamespace,
             TrustedSpkiHashes = tls ? [authority.Value.RootSpkiHash, authority.Value.LeafSpkiHash] : [],
         };
         string? harPath = null;
@@ -113,12 +101,12 @@ public sealed partial class WorldTrialExecutor
         }
         finally
         {
-            FillLinkCounters(record, world, swapped: true);
+            FillLinkCounters(record, world, swapped: false);
         }
         if (world.FerryFailure is { } ferry) throw new InvalidOperationException($"the link failed: {ferry.Message}");
         FillChromiumMetrics(record, result);
         record.HarPath = result.HarPath;
-        record.PcapPath = context.CapturePackets ? Path.Combine(context.ArtifactDirectory, "host.pcap") : null;
+        record.PcapPath = context.CapturePackets ? Path.Combine(context.ArtifactDirectory, "client.pcap") : null;
         if (result.TimedOut) throw new InvalidOperationException($"Chromium: the page did not load in time ({result.Error})");
         if (result.Error is not null) throw new InvalidOperationException($"Chromium: {result.Error}");
         if (result.NegotiatedProtocol != configuration.Protocol)
