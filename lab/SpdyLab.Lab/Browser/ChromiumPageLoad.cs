@@ -40,6 +40,8 @@ public sealed class ChromiumLoadResult
     /// <summary>The page did not reach its load event in time; the timings are what was measured by then.</summary>
     public bool TimedOut { get; init; }
     public string? Error { get; init; }
+    /// <summary>Loads started for this result (more than 1 after net::ERR_NETWORK_CHANGED aborted one).</summary>
+    public int Attempts { get; set; } = 1;
 
     /// <summary>Page load time as the lab reports it for Chromium: the end of the load event.</summary>
     public double PageLoadTimeMs => LoadEventEndMs;
@@ -91,6 +93,26 @@ public static class ChromiumPageLoad
     /// <param name="settle">How long to wait after the load event for late resources (script-inserted after onload).</param>
     public static async Task<ChromiumLoadResult> LoadAsync(string url, string protocol, ChromiumOptions options, string? harPath,
         TimeSpan timeout, CancellationToken cancellationToken, TimeSpan settle = default)
+    {
+        // Chromium drops its connections and aborts the navigation when the namespace's addresses or routes
+        // change (net::ERR_NETWORK_CHANGED). In the root namespace of a lab host other worlds come and go, so
+        // such a load is started again from scratch (new browser, fresh profile), at most twice.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var result = await LoadOnceAsync(url, protocol, options, harPath, timeout, cancellationToken, settle);
+                result.Attempts = attempt;
+                return result;
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("ERR_NETWORK_CHANGED", StringComparison.Ordinal))
+            {
+            }
+        }
+    }
+
+    private static async Task<ChromiumLoadResult> LoadOnceAsync(string url, string protocol, ChromiumOptions options, string? harPath,
+        TimeSpan timeout, CancellationToken cancellationToken, TimeSpan settle)
     {
         bool tls = url.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
         if (protocol is not ("http/1.1" or "h2"))
