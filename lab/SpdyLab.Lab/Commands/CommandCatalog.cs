@@ -18,5 +18,6 @@ public static class CommandCatalog
         yield return LoadCommand.Create();
         yield return BenchCommand.Create();
         yield return ReportCommand.Create();
+        yield return SoakCommand.Create();
     }
 }
