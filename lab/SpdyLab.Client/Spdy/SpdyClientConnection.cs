@@ -132,7 +132,7 @@ internal sealed class SpdyClientConnection : IClientConnection
         var headers = profile.CreateRequestHeaders(head, extra);
         var priority = profile.ScalePriority(request.Priority);
         var clock = Stopwatch.StartNew();
-        SpdyStream stream;
+        SpdyStream? stream = null;
         try
         {
             stream = await _session.OpenStreamAsync(headers, priority, endStream: request.Body is null, cancellationToken);
@@ -173,6 +173,14 @@ internal sealed class SpdyClientConnection : IClientConnection
                 StreamId = stream.Id,
                 TimeToHeaders = clock.Elapsed,
             };
+        }
+        catch (OperationCanceledException) when (stream is not null && cancellationToken.IsCancellationRequested)
+        {
+            // The caller gave up: cancel the stream too. Left open, its response would still arrive with nobody
+            // reading it; in SPDY/2 (no flow control) its unread DATA soon stops the whole session's read loop
+            // (back-pressure), stalling every other stream. Found by the soak (spdylab soak, resets over spdy/2).
+            stream.Reset(RstStatus.Cancel);
+            throw;
         }
         catch (Exception e) when (e is not SpdyClientException && Translate(e) is { } translated)
         {

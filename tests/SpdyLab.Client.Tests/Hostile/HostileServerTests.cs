@@ -414,6 +414,41 @@ public sealed class HostileServerTests(ClientProtocol protocol)
 
     // ------------------------------------------------------------------ stalls
 
+    /// <summary>Found by the soak: a request cancelled while waiting for its reply left its stream open; the
+    /// reply's body then filled the session (SPDY/2 has no flow control) and stalled every other stream.</summary>
+    [Test]
+    public async Task RequestCancelledBeforeTheReply_StreamResetAndTheSessionKeepsServing()
+    {
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (server, client) = await StartAsync(async (peer, ct) =>
+        {
+            var abandoned = await peer.ExpectRequestAsync(ct);
+            var served = await peer.ExpectRequestAsync(ct);
+            var drain = Task.Run(() => peer.DrainAsync(ct), ct);
+            await cancelled.Task.WaitAsync(ct);
+            await peer.ReplyAsync(abandoned.Id);
+            await peer.DataAsync(abandoned.Id, HasFlowControl ? 60000 : 3 << 20, fin: true); // v2: past the engine's 1 MB of unread data
+            await peer.ReplyAsync(served.Id);
+            await peer.DataAsync(served.Id, 100, fin: true);
+            await drain;
+        }, Options(idleSeconds: 10));
+        await using var _ = server;
+        await using var __ = client;
+
+        using var giveUp = new CancellationTokenSource();
+        var first = client.SendAsync(Get(server, "/abandoned"), giveUp.Token);
+        await Task.Delay(50);
+        var second = client.SendAsync(Get(server, "/served"), CancellationToken.None);
+        await Task.Delay(50);
+        await giveUp.CancelAsync();
+        await Assert.CatchAsync<OperationCanceledException>(async () => await first);
+        await ReceivedAsync<RstStreamFrame>(server, r => r.Id == 1 && r.Status == RstStatus.Cancel);
+        cancelled.SetResult();
+
+        await using var response = await second.WaitAsync(Bound);
+        Assert.That((await ReadAllAsync(response).WaitAsync(Bound)).Length, Is.EqualTo(100));
+    }
+
     [Test]
     public async Task ServerStallsBeforeReplying_TimeoutErrorAndStreamCancelled()
     {
