@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SpdyLab.Client.PageLoad;
@@ -26,11 +27,24 @@ public class SpdyPageLoadTests
         public ConcurrentQueue<(string Host, string Target, string Connection)> Requests { get; } = new();
 
         /// <param name="cleartextSpdy3">Cleartext SPDY/3 and /3.1 frames both say version 3: the server must be told which it speaks.</param>
-        public static async Task<SpdyReplayServer> StartAsync(Snapshot snapshot, ReplayMode mode, bool cleartextSpdy3 = false)
+        /// <param name="socketSendBuffer">SO_SNDBUF of the server's sockets (set on the listening socket, which
+        /// accepted sockets inherit; this also turns off Linux's send-buffer autotuning): what the kernel may
+        /// hold below the SPDY output scheduler.</param>
+        public static async Task<SpdyReplayServer> StartAsync(Snapshot snapshot, ReplayMode mode, bool cleartextSpdy3 = false, int? socketSendBuffer = null)
         {
             var server = new SpdyReplayServer();
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
             builder.Logging.ClearProviders();
+            if (socketSendBuffer is { } sendBuffer)
+            {
+                builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = endpoint =>
+                {
+                    var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+                    socket.SendBufferSize = sendBuffer;
+                    return socket;
+                });
+            }
+
             builder.WebHost.ListenSpdy([], [new IPEndPoint(IPAddress.Loopback, 0)], null, null,
                 spdy => spdy.CleartextVersion3 = cleartextSpdy3 ? SpdyWireVersion.Spdy3 : SpdyWireVersion.Spdy31);
             var app = builder.Build();

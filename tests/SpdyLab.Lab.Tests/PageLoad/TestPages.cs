@@ -98,6 +98,24 @@ public static class TestPages
         return b.Build();
     }
 
+    /// <summary>
+    /// A page whose document names a large image first and then a stylesheet and a script, each larger than the
+    /// image: over a scarce link, SPDY priorities (CSS/JS above images) are the only reason the stylesheet and the
+    /// script can finish before the image (first-come-first-served or round-robin would finish the image first).
+    /// </summary>
+    public static Snapshot PriorityPage(int imageBytes, int cssBytes, int jsBytes)
+    {
+        var b = new SnapshotBuilder("prioritypage");
+        b.Manifest.Page = "http://www.test.example/";
+        const string Html = "<!DOCTYPE html><html><head><title>p</title></head><body>\n<img src=\"/big.jpg\">\n"
+            + "<link rel=\"stylesheet\" href=\"/late.css\">\n<script src=\"/late.js\"></script>\n</body></html>\n";
+        b.Add(Exchange("http://www.test.example/", "text/html; charset=utf-8", "document"), Encoding.UTF8.GetBytes(Html));
+        b.Add(Exchange("http://www.test.example/big.jpg", "image/jpeg", "image", 0, "parser"), Bytes(imageBytes, 1));
+        b.Add(Exchange("http://www.test.example/late.css", "text/css", "stylesheet", 0, "parser"), Encoding.UTF8.GetBytes("/*" + new string('c', cssBytes - 4) + "*/"));
+        b.Add(Exchange("http://www.test.example/late.js", "application/javascript", "script", 0, "parser"), Encoding.UTF8.GetBytes("//" + new string('j', jsBytes - 2)));
+        return b.Build();
+    }
+
     private static string CultureInfo(FormattableString text) => FormattableString.Invariant(text);
 }
 
