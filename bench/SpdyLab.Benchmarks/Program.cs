@@ -16,6 +16,11 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        if (args.FirstOrDefault() == "profile")
+        {
+            return Profiling.ServerProfile.RunAsync(args[1..]).GetAwaiter().GetResult();
+        }
+
         IConfig config = DefaultConfig.Instance;
         if (!args.Any(a => a is "--job" or "-j" or "--inProcess" or "-i"))
         {

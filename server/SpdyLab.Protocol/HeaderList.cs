@@ -153,6 +153,9 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
 
     public override string ToString() => string.Join(", ", this.Select(h => $"{h.Key}: {h.Value}"));
 
+    /// <summary>Whether a name (already lowercase) is present: linear for a few names, indexed past a few.</summary>
+    internal bool HasLowercaseName(string name) => Find(name) is not null;
+
     private Entry? Find(string name)
     {
         if (_index is not null)

@@ -106,16 +106,10 @@ public sealed partial class SpdySession : IAsyncDisposable
     public SpdySessionCounters Counters { get; }
 
     /// <summary>Either side sent GOAWAY: no new streams on this session.</summary>
-    public bool IsGoingAway
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _goAwaySent || _goAwayReceived || _closing;
-            }
-        }
-    }
+    public bool IsGoingAway =>
+        // Without the session lock: asked for every request (client send, server push check), and the flags only
+        // ever go from false to true; a caller that reads a stale false gets the same answer a moment earlier.
+        Volatile.Read(ref _goAwaySent) || Volatile.Read(ref _goAwayReceived) || Volatile.Read(ref _closing);
 
     /// <summary>Why the session ended (null while it runs or after a clean close).</summary>
     public Exception? CloseReason
@@ -471,7 +465,8 @@ public sealed partial class SpdySession : IAsyncDisposable
                 return;
             }
 
-            stream = new SpdyStream(this, id, frame.Priority, isLocal: false, isPushed: Role == SpdyRole.Client, frame.AssociatedStreamId, frame.Headers, _streamInputPause)
+            stream = new SpdyStream(this, id, frame.Priority, isLocal: false, isPushed: Role == SpdyRole.Client, frame.AssociatedStreamId, frame.Headers, _streamInputPause,
+                inputClosed: frame.IsFin)
             {
                 SendWindow = _peerInitialWindow,
                 RecvWindow = _options.InitialWindowSize,
@@ -1327,7 +1322,8 @@ public sealed partial class SpdySession : IAsyncDisposable
 
         var id = (int)_nextStreamId;
         _nextStreamId += 2;
-        var stream = new SpdyStream(this, id, priority, isLocal: true, isPushed, associatedStreamId, headers, _streamInputPause)
+        // Our push is unidirectional: the client never sends on it (spdy3 §3.3.1), so it needs no input pipe.
+        var stream = new SpdyStream(this, id, priority, isLocal: true, isPushed, associatedStreamId, headers, _streamInputPause, inputClosed: isPushed)
         {
             SendWindow = _peerInitialWindow,
             RecvWindow = _options.InitialWindowSize,

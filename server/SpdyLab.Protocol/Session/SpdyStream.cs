@@ -9,14 +9,20 @@ namespace SpdyLab.Protocol;
 /// </summary>
 public sealed class SpdyStream
 {
+    /// <summary>DATA up to this size is copied into one segment of the input pipe (a 16 KB frame: one pooled 16 KB
+    /// buffer rather than four 4 KB segments; a 1 KB frame still gets a 4 KB one).</summary>
+    private const int OneSegmentLimit = 64 * 1024;
+
     private readonly SpdySession _session;
     private readonly TaskCompletionSource<HeaderList> _response = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _aborted = new();
-    private const int InputSegmentSize = 16 * 1024;
 
-    private readonly Pipe _input;
+    // Null when the peer can never send on the stream (a request with FIN on its SYN_STREAM, our push): most
+    // GET streams on a server then cost no pipe at all.
+    private readonly Pipe? _input;
 
-    internal SpdyStream(SpdySession session, int id, int priority, bool isLocal, bool isPushed, int associatedStreamId, HeaderList headers, long pauseThreshold)
+    internal SpdyStream(SpdySession session, int id, int priority, bool isLocal, bool isPushed, int associatedStreamId, HeaderList headers, long pauseThreshold,
+        bool inputClosed = false)
     {
         _session = session;
         Id = id;
@@ -25,12 +31,18 @@ public sealed class SpdyStream
         IsPushed = isPushed;
         AssociatedStreamId = associatedStreamId;
         Headers = headers;
-        // Segments of 16 KB (the usual DATA frame) rather than the default 4 KB: a frame lands in one segment.
-        _input = new Pipe(new PipeOptions(pauseWriterThreshold: pauseThreshold, resumeWriterThreshold: pauseThreshold / 2,
-            minimumSegmentSize: InputSegmentSize, useSynchronizationContext: false));
-        Input = new StreamInputReader(this, _input.Reader);
+        if (inputClosed)
+        {
+            _inputDone = true;
+            Input = CompletedInputReader.Instance;
+        }
+        else
+        {
+            _input = new Pipe(new PipeOptions(pauseWriterThreshold: pauseThreshold, resumeWriterThreshold: pauseThreshold / 2, useSynchronizationContext: false));
+            Input = new StreamInputReader(this, _input.Reader);
+        }
+
         ReadyNode = new LinkedListNode<SpdyStream>(this);
-        _response.Task.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
     }
 
     public int Id { get; }
@@ -117,7 +129,7 @@ public sealed class SpdyStream
     /// DATA to send); one node for the stream's life, so scheduling allocates nothing per chunk.</summary>
     internal LinkedListNode<SpdyStream> ReadyNode { get; }
 
-    internal object InputLock => _input;
+    internal object InputLock => (object?)_input ?? this;
 
     private bool _inputDone;
 
@@ -152,17 +164,27 @@ public sealed class SpdyStream
 
     internal void SetResponse(HeaderList headers) => _response.TrySetResult(headers);
 
+    /// <summary>Faults the response headers task unless it has completed. The fault is marked observed (nobody
+    /// may be waiting for it), here on the error path rather than by a continuation on every stream.</summary>
+    private void FailResponse(Exception error)
+    {
+        if (_response.TrySetException(error))
+        {
+            _ = _response.Task.Exception;
+        }
+    }
+
     /// <summary>Ends the stream's application-facing side with an error (reset or session end). Called outside
     /// the session lock: cancellation callbacks run application code.</summary>
     internal void Abort(Exception error)
     {
-        _response.TrySetException(error);
+        FailResponse(error);
         lock (InputLock)
         {
             if (!_inputDone)
             {
                 _inputDone = true;
-                _input.Writer.CancelPendingFlush(); // release a read loop waiting for this stream's reader (SPDY/2)
+                _input!.Writer.CancelPendingFlush(); // release a read loop waiting for this stream's reader (SPDY/2)
                 // DATA that arrived before the reset stays readable; the error comes after it (StreamInputReader).
                 // node-spdy resets a stream whose body it has sent in full but whose FIN is still queued behind
                 // the RST_STREAM (docs/client.md, quirk 9): faulting the pipe at once lost that body.
@@ -185,7 +207,12 @@ public sealed class SpdyStream
     internal void CompleteInput()
     {
         CompleteInputSilently();
-        _response.TrySetException(new SpdyStreamResetException(Id, RstStatus.ProtocolError, true, "stream ended without a reply"));
+        if ((IsLocal || IsPushed) && !_response.Task.IsCompleted)
+        {
+            // Only our requests and pushed streams wait for response headers; a server's request stream has none,
+            // and faulting it would cost an exception object per request.
+            FailResponse(new SpdyStreamResetException(Id, RstStatus.ProtocolError, true, "stream ended without a reply"));
+        }
     }
 
     /// <summary>No DATA will come (FIN, or a stream the peer cannot send on).</summary>
@@ -196,7 +223,7 @@ public sealed class SpdyStream
             if (!_inputDone)
             {
                 _inputDone = true;
-                _input.Writer.Complete();
+                _input!.Writer.Complete();
             }
         }
     }
@@ -211,12 +238,21 @@ public sealed class SpdyStream
                 return ValueTask.FromResult(new FlushResult(isCanceled: false, isCompleted: true));
             }
 
-            foreach (var segment in data)
+            if (data.Length <= OneSegmentLimit)
             {
-                _input.Writer.Write(segment.Span);
+                var length = (int)data.Length;
+                data.CopyTo(_input!.Writer.GetSpan(length));
+                _input.Writer.Advance(length);
+            }
+            else
+            {
+                foreach (var segment in data)
+                {
+                    _input!.Writer.Write(segment.Span);
+                }
             }
 
-            return _input.Writer.FlushAsync();
+            return _input!.Writer.FlushAsync();
         }
     }
 }
@@ -237,4 +273,37 @@ internal sealed class PendingWrite(ReadOnlyMemory<byte> data, bool fin)
     public int Offset { get; set; }
 
     public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>The input of a stream the peer cannot send on: empty and complete from the start.</summary>
+internal sealed class CompletedInputReader : PipeReader
+{
+    public static readonly CompletedInputReader Instance = new();
+
+    public override void AdvanceTo(SequencePosition consumed)
+    {
+    }
+
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+    }
+
+    public override void CancelPendingRead()
+    {
+    }
+
+    public override void Complete(Exception? exception = null)
+    {
+    }
+
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) =>
+        cancellationToken.IsCancellationRequested
+            ? ValueTask.FromCanceled<ReadResult>(cancellationToken)
+            : new(new ReadResult(ReadOnlySequence<byte>.Empty, isCanceled: false, isCompleted: true));
+
+    public override bool TryRead(out ReadResult result)
+    {
+        result = new ReadResult(ReadOnlySequence<byte>.Empty, isCanceled: false, isCompleted: true);
+        return true;
+    }
 }

@@ -35,6 +35,8 @@ internal sealed class SpdyRequestContext :
     private bool _started;
     private bool _completed;
     private int _statusCode = 200;
+    private long? _contentLength;
+    private long _bodyBytesSent;
 
     public SpdyRequestContext(SpdyRequestHead head, PipeReader? requestBody, StreamTransport transport, SpdyConnectionInfo connection,
         int streamId, int priority, bool isPush, CancellationToken streamAborted, TimeSpan? bodyTimeout = null)
@@ -330,14 +332,35 @@ internal sealed class SpdyRequestContext :
             await StartLockedAsync(endStream: false, cancellationToken);
             if (data.Length > 0 && !IsHead)
             {
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _aborted.Token);
-                await _transport.SendDataAsync(data, endStream: false, linked.Token);
+                // The write that reaches Content-Length carries FIN: no separate empty DATA frame (and no second
+                // trip through the session's writer) when the app returns. Writing more afterwards fails, as on Kestrel.
+                _bodyBytesSent += data.Length;
+                var last = _bodyBytesSent == _contentLength;
+                await SendDataAsync(data, last, cancellationToken);
+                if (last)
+                {
+                    _completed = true;
+                    _writer.ReturnBuffer();
+                }
             }
         }
         finally
         {
             _responseLock.Release();
         }
+    }
+
+    /// <summary>Sends DATA, cancelled by the caller's token or the stream's abort (one linked source only when both can fire).</summary>
+    private async ValueTask SendDataAsync(ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled || cancellationToken == _aborted.Token)
+        {
+            await _transport.SendDataAsync(data, endStream, _aborted.Token);
+            return;
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _aborted.Token);
+        await _transport.SendDataAsync(data, endStream, linked.Token);
     }
 
     private async Task CompleteResponseAsync()
@@ -349,6 +372,7 @@ internal sealed class SpdyRequestContext :
             {
                 return;
             }
+            // Sent straight from the writer's buffer: the send completes (the bytes are framed) before it is reused.
             var pending = _writer.TakeBuffered();
             if (IsHead)
             {
@@ -367,6 +391,7 @@ internal sealed class SpdyRequestContext :
                 await _transport.SendDataAsync(pending, endStream: true, _aborted.Token);
             }
             _completed = true;
+            _writer.ReturnBuffer();
         }
         finally
         {
@@ -396,8 +421,8 @@ internal sealed class SpdyRequestContext :
         {
             endStream = true;
         }
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _aborted.Token);
-        await _transport.SendHeadersAsync(_statusCode, ToSpdyHeaders(ResponseHeaders), endStream, linked.Token);
+        _contentLength = IsHead ? null : ResponseHeaders.ContentLength;
+        await _transport.SendHeadersAsync(_statusCode, ToSpdyHeaders(ResponseHeaders), endStream, cancellationToken);
         if (endStream)
         {
             _completed = true;
@@ -468,8 +493,9 @@ internal sealed class SpdyRequestContext :
     private sealed class ResponseBodyWriter(SpdyRequestContext owner) : PipeWriter
     {
         private const int FlushThreshold = 64 * 1024;
-        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(4096);
+        private byte[] _buffer = [];
         private int _count;
+        private bool _returned;
 
         public override bool CanGetUnflushedBytes => true;
 
@@ -528,12 +554,26 @@ internal sealed class SpdyRequestContext :
 
         public override ValueTask CompleteAsync(Exception? exception = null) => new(owner.CompleteResponseAsync());
 
-        /// <summary>The unflushed bytes (copied), emptying the buffer.</summary>
+        /// <summary>The unflushed bytes (not copied: valid until the buffer is written again or returned), emptying the buffer.</summary>
         public ReadOnlyMemory<byte> TakeBuffered()
         {
-            var copy = _buffer.AsSpan(0, _count).ToArray();
+            var pending = _buffer.AsMemory(0, _count);
             _count = 0;
-            return copy;
+            return pending;
+        }
+
+        /// <summary>Gives the buffer back to the pool once the response is complete and every send of it has been
+        /// framed (only then: the session copies DATA out of it until the send completes). After an abort it is
+        /// left to the GC instead, as a send may have been given up half-way.</summary>
+        public void ReturnBuffer()
+        {
+            if (_buffer.Length > 0 && !_returned)
+            {
+                _returned = true;
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = [];
+                _count = 0;
+            }
         }
 
         public void Discard() => _count = 0;
@@ -545,9 +585,19 @@ internal sealed class SpdyRequestContext :
             {
                 return;
             }
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _count + needed));
+            if (_returned)
+            {
+                throw new InvalidOperationException("the response is complete");
+            }
+
+            // Rented on first use (a response without a body never needs one).
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(Math.Max(_buffer.Length * 2, 4096), _count + needed));
             _buffer.AsSpan(0, _count).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            if (_buffer.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+            }
+
             _buffer = bigger;
         }
     }

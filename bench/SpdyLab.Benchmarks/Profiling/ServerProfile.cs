@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+using SpdyLab.Client;
+using SpdyLab.Server.Hosting;
+
+namespace SpdyLab.Benchmarks.Profiling;
+
+/// <summary>
+/// <c>dotnet run -c Release --project bench/SpdyLab.Benchmarks -- profile [spdy|h2] [size] [CxS] [seconds]</c>
+/// (with <c>SPDYLAB_PROFILE=alloc</c>: allocation samples instead of CPU samples):
+/// the bench server's app on Kestrel, loaded by SpdyClientConnection (SPDY/3.1, ours) or HttpClient (h2c)
+/// in this process, sampled with EventPipe; prints requests per second, CPU per request and the hottest methods.
+/// </summary>
+internal static class ServerProfile
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var protocol = args.ElementAtOrDefault(0) ?? "spdy";
+        var size = int.Parse(args.ElementAtOrDefault(1) ?? "1024");
+        var load = (args.ElementAtOrDefault(2) ?? "1x100").Split('x').Select(int.Parse).ToArray();
+        var seconds = double.Parse(args.ElementAtOrDefault(3) ?? "5", System.Globalization.CultureInfo.InvariantCulture);
+        var traceFile = Path.Combine(Path.GetTempPath(), $"spdylab-profile-{protocol}-{size}.nettrace");
+
+        var body = new byte[size];
+        var port = FreePort();
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.ClearProviders();
+        if (protocol == "spdy")
+        {
+            builder.WebHost.ListenSpdy([], [new IPEndPoint(IPAddress.Loopback, port)], null);
+        }
+        else
+        {
+            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
+        }
+
+        await using var app = builder.Build();
+        app.Run(async context =>
+        {
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = body.Length;
+            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        });
+        await app.StartAsync();
+
+        var origin = new Uri($"http://127.0.0.1:{port}");
+        var url = new Uri(origin, "/r.bin");
+        var slots = new List<Func<byte[], Task>>();
+        var cleanup = new List<IAsyncDisposable>();
+        for (var c = 0; c < load[0]; c++)
+        {
+            if (protocol == "spdy")
+            {
+                var connection = await ClientConnector.ConnectAsync(origin, new ClientOptions { Protocol = ClientProtocol.Spdy31 }, CancellationToken.None);
+                cleanup.Add(connection);
+                slots.AddRange(Enumerable.Range(0, load[1]).Select(_ => (Func<byte[], Task>)(async buffer =>
+                {
+                    await using var response = await connection.SendAsync(new ClientRequest(url), CancellationToken.None);
+                    await ReadAllAsync(response.Body, buffer);
+                })));
+            }
+            else
+            {
+                var client = new HttpClient(new SocketsHttpHandler()) { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+                slots.AddRange(Enumerable.Range(0, load[1]).Select(_ => (Func<byte[], Task>)(async buffer =>
+                {
+                    using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+                    await using var stream = await response.Content.ReadAsStreamAsync();
+                    await ReadAllAsync(stream, buffer);
+                })));
+            }
+        }
+
+        long requests = 0;
+        async Task Drive(TimeSpan length)
+        {
+            var end = Stopwatch.GetTimestamp() + (long)(length.TotalSeconds * Stopwatch.Frequency);
+            await Task.WhenAll(slots.Select(slot => Task.Run(async () =>
+            {
+                var buffer = new byte[size + 1];
+                while (Stopwatch.GetTimestamp() < end)
+                {
+                    await slot(buffer);
+                    Interlocked.Increment(ref requests);
+                }
+            })));
+        }
+
+        await Drive(TimeSpan.FromSeconds(1)); // warm-up (JIT)
+        requests = 0;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes(precise: false);
+        var collections = GC.CollectionCount(0);
+        var watch = Stopwatch.StartNew();
+        var summary = await EventPipeSampler.RunAsync(() => Drive(TimeSpan.FromSeconds(seconds)), traceFile, 45,
+            allocations: Environment.GetEnvironmentVariable("SPDYLAB_PROFILE") == "alloc");
+        var elapsed = watch.Elapsed.TotalSeconds;
+        var cpuUsed = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        var bytesPerRequest = (GC.GetTotalAllocatedBytes(precise: false) - allocated) / (double)requests;
+        var gen0 = GC.CollectionCount(0) - collections;
+        Console.WriteLine($"{protocol} {size} B {load[0]}x{load[1]}: {requests / elapsed:F0} req/s, {cpuUsed * 1e6 / requests:F0} us CPU/req (client + server, sampling on), {bytesPerRequest:F0} B allocated/req, {gen0} gen0 GCs, load {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine(summary);
+        foreach (var item in cleanup)
+        {
+            await item.DisposeAsync();
+        }
+
+        await app.StopAsync();
+        return 0;
+    }
+
+    private static async Task ReadAllAsync(Stream body, byte[] buffer)
+    {
+        var total = 0;
+        while (true)
+        {
+            var read = await body.ReadAsync(buffer.AsMemory(total % buffer.Length));
+            if (read == 0)
+            {
+                return;
+            }
+
+            total += read;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
