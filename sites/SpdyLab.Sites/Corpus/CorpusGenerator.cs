@@ -439,13 +439,27 @@ public static class CorpusGenerator
     {
         var text = new TextFactory(site.Random.Fork("text"));
         var imageSeed = 0;
+        // A browser fetches a CSS background image only when a rule using it matches an element (and a
+        // recording holds only what the browser fetched), so each stylesheet image gets a selector
+        // "#id .class" and the document gets an element for it (validation finding 1).
+        var hooks = new Dictionary<Resource, PageWriter.CssHook>();
+        var hookIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var image in site.Resources.Where(r => r.Kind == "image" && r.InitiatorType == "css"))
+        {
+            var id = $"{text.Word()}-{text.Word()}";
+            for (var n = 2; !hookIds.Add(id); n++)
+            {
+                id = $"{text.Word()}-{text.Word()}{n}";
+            }
+            hooks[image] = new PageWriter.CssHook(id, text.Word());
+        }
         foreach (var r in site.Resources)
         {
             switch (r.Kind)
             {
                 case "document":
                     r.ContentType = "text/html; charset=utf-8";
-                    r.Content = Encoding.UTF8.GetBytes(PageWriter.Document(site.Spec, r.Url, r.Children.Select(Ref).ToList(), r.TargetSize, text));
+                    r.Content = Encoding.UTF8.GetBytes(PageWriter.Document(site.Spec, r.Url, r.Children.Select(Ref).ToList(), CssHooksOf(r, hooks), r.TargetSize, text));
                     break;
                 case "iframe":
                     r.ContentType = "text/html; charset=utf-8";
@@ -453,7 +467,7 @@ public static class CorpusGenerator
                     break;
                 case "stylesheet":
                     r.ContentType = "text/css";
-                    r.Content = Encoding.UTF8.GetBytes(PageWriter.Stylesheet(r.Host, r.Children.Select(c => c.Url).ToList(), r.TargetSize, text));
+                    r.Content = Encoding.UTF8.GetBytes(PageWriter.Stylesheet(r.Host, r.Children.Select(c => (c.Url, hooks[c])).ToList(), r.TargetSize, text));
                     break;
                 case "script":
                     r.ContentType = r.Path.StartsWith("/adj/", StringComparison.Ordinal) ? "text/javascript" : "application/x-javascript";
@@ -478,6 +492,10 @@ public static class CorpusGenerator
             }
         }
     }
+
+    /// <summary>The elements a document must contain for its stylesheets' image rules to match, in recorded order.</summary>
+    static List<PageWriter.CssHook> CssHooksOf(Resource document, Dictionary<Resource, PageWriter.CssHook> hooks) =>
+        document.Children.Where(c => c.Kind == "stylesheet").SelectMany(sheet => sheet.Children).Select(image => hooks[image]).ToList();
 
     static PageWriter.Reference Ref(Resource r) => new(r.Kind, r.Url, r.Width, r.Height);
 

@@ -9,7 +9,14 @@ public static class PageWriter
 {
     public sealed record Reference(string Kind, string Url, int Width, int Height);
 
-    public static string Document(SiteSpec spec, string pageUrl, IReadOnlyList<Reference> refs, int targetSize, TextFactory text)
+    /// <summary>A stylesheet image's rule selector "#Id .Class": the document holds an element with that id
+    /// containing one with that class, so a browser applies the rule and fetches the image.</summary>
+    public sealed record CssHook(string Id, string Class)
+    {
+        public string Selector => $"#{Id} .{Class}";
+    }
+
+    public static string Document(SiteSpec spec, string pageUrl, IReadOnlyList<Reference> refs, IReadOnlyList<CssHook> cssHooks, int targetSize, TextFactory text)
     {
         var random = text.Random;
         var page = new Uri(pageUrl);
@@ -63,6 +70,16 @@ public static class PageWriter
                 html.Append(Item(spec.Kind, imageQueue.Dequeue(), Href, text)).Append('\n');
             }
             html.Append("</ul></div>\n");
+        }
+        if (cssHooks.Count > 0)
+        {
+            // Sprite-decorated links, the elements the stylesheets' background rules select.
+            html.Append("<div id=\"sb\">\n");
+            foreach (var hook in cssHooks)
+            {
+                html.Append($"<div id=\"{hook.Id}\"><a class=\"{hook.Class}\" href=\"/{text.Word()}/\">{text.Words_(random.Next(1, 3))}</a></div>\n");
+            }
+            html.Append("</div>\n");
         }
         foreach (var frame in refs.Where(r => r.Kind == "iframe"))
         {
@@ -160,15 +177,16 @@ public static class PageWriter
         return js.ToString();
     }
 
-    public static string Stylesheet(string host, IReadOnlyList<string> imageUrls, int targetSize, TextFactory text)
+    /// <summary>A stylesheet whose image rules use the selectors of their <see cref="CssHook"/>s (elements of the document).</summary>
+    public static string Stylesheet(string host, IReadOnlyList<(string Url, CssHook Hook)> images, int targetSize, TextFactory text)
     {
         var css = new StringBuilder();
         css.Append("body{margin:0;padding:0;font:13px arial,helvetica,clean,sans-serif;}\n");
-        foreach (var url in imageUrls)
+        foreach (var (url, hook) in images)
         {
             var u = new Uri(url);
             var reference = u.Host == host ? u.PathAndQuery : url;
-            css.Append($"#{text.Word()}-{text.Word()} .{text.Word()}{{background:url({reference}) no-repeat {text.Random.Next(0, 200) * -1}px 0;width:{text.Random.Next(8, 300)}px;}}\n");
+            css.Append($"{hook.Selector}{{background:url({reference}) no-repeat {text.Random.Next(0, 200) * -1}px 0;width:{text.Random.Next(8, 300)}px;}}\n");
         }
         while (css.Length + 150 < targetSize)
         {

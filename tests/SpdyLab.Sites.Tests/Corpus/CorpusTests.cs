@@ -1,4 +1,7 @@
 using System.Text;
+using System.Text.RegularExpressions;
+using AngleSharp.Html.Dom;
+using AngleSharp.Html.Parser;
 using SpdyLab.Sites.Corpus;
 using SpdyLab.Sites.Snapshots;
 using SpdyLab.Sites.Tests.Images;
@@ -104,6 +107,81 @@ public class CorpusTests
                 Assert.That(e.InitiatorType, Is.EqualTo(expected));
             }
         }
+    }
+
+    /// <summary>
+    /// A browser fetches a CSS background image only when a rule using it matches an element, and a
+    /// recording holds only what the browser fetched: so every url() of a corpus stylesheet that names a
+    /// resource of the snapshot must sit in a rule whose selector matches an element of its document.
+    /// </summary>
+    [Test]
+    public void Corpus_EveryCssImageRule_MatchesAnElementOfItsDocument()
+    {
+        var parser = new HtmlParser();
+        var unmatched = new List<string>();
+        var checkedRules = 0;
+        foreach (var snapshot in Committed.Value)
+        {
+            var byId = snapshot.Exchanges.ToDictionary(e => e.Id);
+            var urls = snapshot.Exchanges.Select(e => e.Url).ToHashSet(StringComparer.Ordinal);
+            var documents = new Dictionary<int, IHtmlDocument>();
+            foreach (var sheet in snapshot.Exchanges.Where(e => SiteFigures.Classify(e) == "css" && e.Body is not null))
+            {
+                var page = sheet;
+                while (page.Initiator is { } parent && page.Type != "document")
+                {
+                    page = byId[parent];
+                }
+                Assert.That(page.Type, Is.EqualTo("document"), $"{snapshot.Name}: {sheet.Url} has no document above it");
+                if (!documents.TryGetValue(page.Id, out var document))
+                {
+                    document = parser.ParseDocument(Encoding.UTF8.GetString(SiteFigures.Decode(page, snapshot.BodyOf(page)).Span));
+                    documents[page.Id] = document;
+                }
+                var css = Encoding.UTF8.GetString(SiteFigures.Decode(sheet, snapshot.BodyOf(sheet)).Span);
+                foreach (var (selector, url) in CssUrlRules(css, new Uri(sheet.Url)))
+                {
+                    if (!urls.Contains(url))
+                    {
+                        continue;
+                    }
+                    checkedRules++;
+                    if (!SelectorMatches(document, selector))
+                    {
+                        unmatched.Add($"{snapshot.Name}: {sheet.Url}: '{selector}' (url {url})");
+                    }
+                }
+            }
+        }
+        Assert.That(checkedRules, Is.GreaterThan(25), "the corpus's stylesheets reference snapshot images");
+        Assert.That(unmatched, Is.Empty, $"{unmatched.Count} of {checkedRules} CSS rules with a snapshot url() match no element, e.g.\n" + string.Join("\n", unmatched.Take(5)));
+    }
+
+    /// <summary>Each (selector list, absolute URL) of a rule with a url() in a flat stylesheet (no @media nesting in the corpus).</summary>
+    static IEnumerable<(string Selector, string Url)> CssUrlRules(string css, Uri sheetUrl)
+    {
+        css = Regex.Replace(css, @"/\*.*?\*/", "", RegexOptions.Singleline);
+        foreach (Match rule in Regex.Matches(css, @"([^{}]+)\{([^{}]*)\}"))
+        {
+            foreach (Match url in Regex.Matches(rule.Groups[2].Value, @"url\(\s*['""]?([^'"")]+?)['""]?\s*\)"))
+            {
+                yield return (rule.Groups[1].Value.Trim(), new Uri(sheetUrl, url.Groups[1].Value).AbsoluteUri);
+            }
+        }
+    }
+
+    /// <summary>Whether any selector of the list matches an element, pseudo-classes (:hover, ::before) stripped as a browser's fetch decision ignores them.</summary>
+    static bool SelectorMatches(IHtmlDocument document, string selectorList)
+    {
+        foreach (var selector in selectorList.Split(','))
+        {
+            var plain = Regex.Replace(selector, @"::?[A-Za-z-]+(\([^)]*\))?", "").Trim();
+            if (plain.Length > 0 && document.QuerySelector(plain) is not null)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     [Test]
