@@ -20,6 +20,8 @@ public sealed partial class PageLoader
     private readonly List<string> _unknownReferences = [];
     private readonly List<Task> _running = [];
     private readonly Queue<ResourceLoad> _toStart = new();
+    private readonly Dictionary<string, TaskCompletionSource> _completed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _stylesheetsBeforeScript = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _allDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IPageTransport _transport = null!;
     private CancellationToken _cancellationToken;
@@ -137,6 +139,7 @@ public sealed partial class PageLoader
             var url = new UriBuilder(resource.Uri) { Scheme = scheme, Port = resource.Uri.IsDefaultPort ? -1 : resource.Uri.Port }.Uri;
             var load = new ResourceLoad(resource, url, _order.Count) { DiscoveredBy = how, DiscoveredAt = Now() };
             _loads[resource.Key] = load;
+            _completed[resource.Key] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _order.Add(load);
             _outstanding++;
             _toStart.Enqueue(load);
@@ -290,10 +293,23 @@ public sealed partial class PageLoader
                 {
                     var text = ResourceDiscovery.DecodeText(load.Body, load.GetResponseHeader("Content-Encoding"), contentType);
                     var references = isHtml ? ResourceDiscovery.FromHtml(text, load.Resource.Uri) : ResourceDiscovery.FromCss(text, load.Resource.Uri);
+                    var stylesheets = new List<string>();
                     foreach (var reference in references)
                     {
                         if (_page.Find(reference.Url) is { } resource)
                         {
+                            if (isHtml && resource.Type == ResourceType.Stylesheet)
+                            {
+                                stylesheets.Add(resource.Key);
+                            }
+                            else if (isHtml && resource.Type == ResourceType.Script && stylesheets.Count > 0)
+                            {
+                                lock (_loads)
+                                {
+                                    _stylesheetsBeforeScript.TryAdd(resource.Key, stylesheets.ToList());
+                                }
+                            }
+
                             Discover(resource, reference.How);
                         }
                         else
@@ -314,9 +330,21 @@ public sealed partial class PageLoader
             }
 
             // What the content could not reveal (script-inserted, or missed by the parser): the recording's initiators.
-            foreach (var child in _page.ChildrenOf(load.Resource))
+            // A script runs only once the stylesheets before it in its document have loaded (a browser blocks script
+            // execution on pending stylesheets), so what it inserts is queued then, not when its bytes arrive.
+            var children = _page.ChildrenOf(load.Resource).ToList();
+            if (children.Count > 0 && load.Type == ResourceType.Script && PendingStylesheetsBefore(load) is { Count: > 0 } pending)
             {
-                Discover(child, child.InitiatorType is "script" or "redirect" ? child.InitiatorType : "initiator");
+                lock (_loads)
+                {
+                    _outstanding++; // the deferred discovery keeps the page open
+                }
+
+                _ = DiscoverAfterAsync(pending, children);
+            }
+            else
+            {
+                DiscoverChildren(children);
             }
         }
         catch (Exception e)
@@ -325,15 +353,63 @@ public sealed partial class PageLoader
         }
         finally
         {
-            lock (_loads)
+            MarkCompleted(load.Resource.Key);
+        }
+    }
+
+    private void DiscoverChildren(List<PageResource> children)
+    {
+        foreach (var child in children)
+        {
+            Discover(child, child.InitiatorType is "script" or "redirect" ? child.InitiatorType : "initiator");
+        }
+    }
+
+    private List<Task> PendingStylesheetsBefore(ResourceLoad script)
+    {
+        lock (_loads)
+        {
+            return _stylesheetsBeforeScript.TryGetValue(script.Resource.Key, out var sheets)
+                ? sheets.Select(k => _completed.TryGetValue(k, out var done) ? done.Task : Task.CompletedTask).Where(t => !t.IsCompleted).ToList()
+                : [];
+        }
+    }
+
+    private async Task DiscoverAfterAsync(List<Task> stylesheets, List<PageResource> children)
+    {
+        try
+        {
+            await Task.WhenAll(stylesheets).WaitAsync(_cancellationToken);
+            DiscoverChildren(children);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            MarkCompleted(null);
+        }
+    }
+
+    /// <summary>One piece of outstanding work is over (a resource's completion and discovery, or a deferred discovery).</summary>
+    private void MarkCompleted(string? key)
+    {
+        TaskCompletionSource? done = null;
+        lock (_loads)
+        {
+            if (key is not null)
             {
-                _outstanding--;
-                if (_outstanding == 0)
-                {
-                    _allDone.TrySetResult();
-                }
+                _completed.TryGetValue(key, out done);
+            }
+
+            _outstanding--;
+            if (_outstanding == 0)
+            {
+                _allDone.TrySetResult();
             }
         }
+
+        done?.TrySetResult();
     }
 
     [GeneratedRegex("\"([^\"]+)\"")]

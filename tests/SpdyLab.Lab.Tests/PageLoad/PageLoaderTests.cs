@@ -79,6 +79,28 @@ public class PageLoaderTests
     }
 
     [Test, CancelAfter(30_000)]
+    public async Task Load_ScriptAfterAStylesheet_WhatTheScriptInsertsWaitsForTheStylesheet()
+    {
+        // A browser runs a script only after the stylesheets before it have loaded; its inserted resources come
+        // after that. 200 KB of CSS over a 4 Mbit/s relay take ~400 ms; the script itself arrives much sooner.
+        var snapshot = TestPages.ScriptAfterStylesheetPage(cssBytes: 200_000);
+        await using var server = await ReplayServer.StartAsync(snapshot);
+        await using var relay = new RateLimitedRelay(server.Http11, bitsPerSecond: 4_000_000);
+
+        var result = await PageLoader.LoadAsync(SnapshotPage.From(snapshot), ReplayServer.Options(relay.Endpoint), CancellationToken.None);
+
+        Assert.That(result.Failed, Is.Zero);
+        var byPath = result.ResourceList.ToDictionary(r => new Uri(r.Url).AbsolutePath);
+        var (css, script, inserted) = (byPath["/big.css"], byPath["/app.js"], byPath["/inserted.js"]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(script.End, Is.LessThan(css.End), "the script's bytes arrive before the stylesheet's");
+            Assert.That(inserted.DiscoveredBy, Is.EqualTo("script"));
+            Assert.That(inserted.Discovered, Is.GreaterThanOrEqualTo(css.End), "the inserted script is found once the stylesheet has loaded");
+        });
+    }
+
+    [Test, CancelAfter(30_000)]
     public async Task Load_H2_FetchesEveryResourceOnceOverOneConnectionPerHost()
     {
         var snapshot = TestPages.Build();

@@ -116,6 +116,21 @@ public static class TestPages
         return b.Build();
     }
 
+    /// <summary>A document with a large stylesheet and then a small script that inserts another script (known
+    /// only from the recording's initiator).</summary>
+    public static Snapshot ScriptAfterStylesheetPage(int cssBytes)
+    {
+        var b = new SnapshotBuilder("scriptafterstylesheet");
+        b.Manifest.Page = "http://www.test.example/";
+        const string Html = "<!DOCTYPE html><html><head><title>s</title>\n<link rel=\"stylesheet\" href=\"/big.css\">\n"
+            + "<script src=\"/app.js\"></script>\n</head><body>text</body></html>\n";
+        b.Add(Exchange("http://www.test.example/", "text/html; charset=utf-8", "document"), Encoding.UTF8.GetBytes(Html));
+        b.Add(Exchange("http://www.test.example/big.css", "text/css", "stylesheet", 0, "parser"), Encoding.UTF8.GetBytes("/*" + new string('c', cssBytes - 4) + "*/"));
+        var app = b.Add(Exchange("http://www.test.example/app.js", "application/javascript", "script", 0, "parser"), Encoding.UTF8.GetBytes("document.write('<scr'+'ipt src=\"/inserted.js\"></scr'+'ipt>');"));
+        b.Add(Exchange("http://www.test.example/inserted.js", "application/javascript", "script", app.Id, "script"), Encoding.UTF8.GetBytes("var inserted = 1;"));
+        return b.Build();
+    }
+
     private static string CultureInfo(FormattableString text) => FormattableString.Invariant(text);
 }
 
