@@ -90,7 +90,7 @@ internal sealed class SpdyClientConnection : IClientConnection
             Task recorded;
             lock (_pushed)
             {
-                if (_pushed.Count >= _session.Counters.PushesReceived || _run.IsCompleted)
+                if (_pushed.Count + _pushesRefused >= _session.Counters.PushesReceived || _run.IsCompleted)
                 {
                     return;
                 }
@@ -287,21 +287,6 @@ internal sealed class SpdyClientConnection : IClientConnection
     /// <summary>A pushed stream (spdy3 §3.3.2): record it, buffer its body, complete its entry at FIN or reset.</summary>
     private async Task OnPushAsync(SpdyStream stream)
     {
-        lock (_pushed)
-        {
-            if (_pushed.Count >= _options.MaxPushesPerConnection)
-            {
-                // A server pushing without end: refuse, and keep no record (bounded memory).
-                if (_pushesRefused++ == 0)
-                {
-                    _options.Trace?.Invoke($"* more than {_options.MaxPushesPerConnection} pushes on this connection: refusing the rest");
-                }
-
-                stream.Reset(RstStatus.RefusedStream);
-                return;
-            }
-        }
-
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var profile = _session.Profile;
         var target = profile.ReadRequest(stream.Headers);
@@ -313,12 +298,33 @@ internal sealed class SpdyClientConnection : IClientConnection
             AssociatedStreamId = stream.AssociatedStreamId,
             Completion = completion.Task,
         };
+        var refused = false;
         lock (_pushed)
         {
-            _pushed.Add(pushed);
+            // Check and add under one lock: pushes are handed over concurrently.
+            if (_pushed.Count >= _options.MaxPushesPerConnection)
+            {
+                // A server pushing without end: refuse, and keep no record (bounded memory).
+                refused = true;
+                if (_pushesRefused++ == 0)
+                {
+                    _options.Trace?.Invoke($"* more than {_options.MaxPushesPerConnection} pushes on this connection: refusing the rest");
+                }
+            }
+            else
+            {
+                _pushed.Add(pushed);
+            }
+
             var recorded = _pushRecorded;
             _pushRecorded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             recorded.TrySetResult();
+        }
+
+        if (refused)
+        {
+            stream.Reset(RstStatus.RefusedStream);
+            return;
         }
 
         try
