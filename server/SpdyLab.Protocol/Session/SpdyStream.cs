@@ -78,7 +78,7 @@ public sealed class SpdyStream
     /// <summary>Headers of HEADERS frames received after the first header block, merged in arrival order.</summary>
     public HeaderList? Trailers { get; internal set; }
 
-    /// <summary>The peer's DATA. Completes at FIN; faults when the stream is reset or the session ends.
+    /// <summary>The peer's DATA. Completes at FIN; faults when the stream is reset or the session ends, after the DATA received before that has been read.
     /// Consuming data (AdvanceTo) opens the peer's flow-control window again.</summary>
     public PipeReader Input { get; }
 
