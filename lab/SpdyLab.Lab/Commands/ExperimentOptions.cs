@@ -16,6 +16,7 @@ internal sealed class ExperimentOptions
     public Option<bool> Resume { get; } = new("--resume") { Description = "Continue an interrupted run (the newest results/NAME-*, or --out DIR): finished trials are kept, not repeated" };
     public Option<bool> Pcap { get; } = new("--pcap") { Description = "Keep a pcap of every trial under OUT/artifacts/" };
     public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Print the trials the experiment would run, and run nothing" };
+    public Option<string?> ParallelCheck { get; } = new("--parallel-check") { Description = "Run every trial at each of these parallelism levels (e.g. 1,4,8), interleaved, and print median PLTs side by side (does -j distort the figures on this machine?)" };
     public Option<bool> NoReport { get; } = new("--no-report") { Description = "Skip the report (OUT/report: tables, charts, report.html) at the end; make it later with 'spdylab report'" };
 
     public void AddTo(Command command, bool includeRunsAndSites = true)
@@ -31,6 +32,7 @@ internal sealed class ExperimentOptions
         command.Options.Add(Pcap);
         command.Options.Add(DryRun);
         command.Options.Add(NoReport);
+        command.Options.Add(ParallelCheck);
     }
 
     public SessionOptions Read(ParseResult parseResult, double? rttMs = null)
@@ -47,9 +49,24 @@ internal sealed class ExperimentOptions
             Resume = parseResult.GetValue(Resume),
             CapturePackets = parseResult.GetValue(Pcap),
             DryRun = parseResult.GetValue(DryRun),
+            ParallelCheck = ParseLevels(parseResult.GetValue(ParallelCheck)),
             Report = parseResult.GetValue(NoReport) ? null : new Reports.ReportOptions(),
             CommandLine = "spdylab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
         };
+    }
+
+    public static IReadOnlyList<int>? ParseLevels(string? text)
+    {
+        if (text is null) return null;
+        var levels = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var level) || level is < 1 or > 64)
+                throw new UsageException($"--parallel-check: '{part}' is not a parallelism level; accepted: comma-separated numbers 1 to 64, e.g. 1,4,8");
+            if (!levels.Contains(level)) levels.Add(level);
+        }
+        if (levels.Count < 2) throw new UsageException("--parallel-check: give at least two levels to compare, e.g. 1,4");
+        return levels;
     }
 
     public static IReadOnlyList<string>? ParseSites(string? text)

@@ -15,6 +15,10 @@ public sealed record SessionOptions
     public bool CapturePackets { get; init; }
     public bool DryRun { get; init; }
 
+    /// <summary>When set, the parallelism check: every trial runs once at each of these levels, interleaved
+    /// in rounds (<see cref="ParallelCheck"/>), and the result is the side-by-side table of medians.</summary>
+    public IReadOnlyList<int>? ParallelCheck { get; init; }
+
     /// <summary>How to write the report (OUT/report) at the end; null = no report. The commands set it
     /// unless --no-report; tests pass one without PNG rendering so they need no Chromium.</summary>
     public Reports.ReportOptions? Report { get; init; }
@@ -51,7 +55,8 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
             return 0;
         }
 
-        var directory = ResolveOutputDirectory(experiment.Name, options);
+        var (directory, runLock) = ClaimOutputDirectory(experiment.Name, options);
+        using var heldLock = runLock;
         var databasePath = Path.Combine(directory, DatabaseName);
         if (File.Exists(databasePath) && !options.Resume)
         {
@@ -61,7 +66,6 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
         {
             throw new Commands.UsageException($"--resume: {databasePath} does not exist; nothing to resume (drop --resume to start a new run)");
         }
-        Directory.CreateDirectory(directory);
         using var store = ResultsStore.OpenOrCreate(databasePath,
             ExperimentInfo.StartingNow(experiment.Name, experiment.SourceText, LabVersion()));
         if (store.ExperimentName != experiment.Name)
@@ -80,6 +84,10 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
             CapturePackets = options.CapturePackets,
             ArtifactRoot = Path.Combine(directory, "artifacts"),
         };
+        if (options.ParallelCheck is { Count: > 0 } levels)
+        {
+            return await RunParallelCheckAsync(plan, levels, executor, store, runnerOptions, directory, cancellationToken);
+        }
         var progress = new ConsoleRunProgress();
         var cpuBefore = ProcessCpu.TotalSeconds();
         var outcome = await progress.RunAsync(p => new TrialRunner(executor, store, runnerOptions, p).RunAsync(plan, cancellationToken));
@@ -121,6 +129,59 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
         return outcome.Failed > 0 && outcome.Succeeded == 0 ? Commands.CommandActions.RuntimeError : 0;
     }
 
+    private async Task<int> RunParallelCheckAsync(IReadOnlyList<PlannedTrial> plan, IReadOnlyList<int> levels, ITrialExecutor executor,
+        ResultsStore store, RunnerOptions runnerOptions, string directory, CancellationToken cancellationToken)
+    {
+        var rounds = ParallelCheck.Rounds(plan, levels);
+        output.WriteLine($"parallelism check: {plan.Count} trials at each of -j {string.Join(", ", levels)}, in {rounds.Count} interleaved rounds");
+        var cpu = new CpuMonitor();
+        var busy = levels.ToDictionary(l => l, _ => 0.0);
+        var seconds = levels.ToDictionary(l => l, _ => 0.0);
+        var loadAverages = levels.ToDictionary(l => l, _ => new List<string>());
+        var cpuBefore = ProcessCpu.TotalSeconds();
+        int roundNumber = 0, ran = 0;
+        foreach (var (level, trials) in rounds)
+        {
+            if (cancellationToken.IsCancellationRequested) break;
+            roundNumber++;
+            cpu.Sample();
+            loadAverages[level].Add(LoadAverage().Split(' ')[0]);
+            var outcome = await new TrialRunner(executor, store, runnerOptions with { Parallel = level }, NullRunProgress.Instance)
+                .RunAsync(trials, cancellationToken);
+            var load = cpu.Sample();
+            busy[level] += (load ?? 0) * outcome.Elapsed.TotalSeconds;
+            seconds[level] += outcome.Elapsed.TotalSeconds;
+            ran += outcome.Ran;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"round {roundNumber}/{rounds.Count}: -j {level}, {outcome.Ran} trials ({outcome.Failed} failed, {outcome.SkippedAsDone} done before) " +
+                $"in {outcome.Elapsed.TotalSeconds:0} s, CPU load {(load ?? 0) * 100:0}%, load average {LoadAverage()}"));
+            if (outcome.Interrupted || outcome.AbortReason is not null)
+            {
+                if (outcome.AbortReason is not null) await Console.Error.WriteLineAsync(outcome.AbortReason);
+                break;
+            }
+        }
+        var machine = levels.ToDictionary(l => l, l => string.Create(CultureInfo.InvariantCulture,
+            $"{seconds[l]:0} s of rounds, machine CPU busy {(seconds[l] > 0 ? busy[l] / seconds[l] * 100 : 0):0}%, " +
+            $"1-min load average at round starts {string.Join(", ", loadAverages[l])}"));
+        var table = ParallelCheck.Render(store.ReadTrials(), levels, machine);
+        if (ran > 0)
+        {
+            table += string.Create(CultureInfo.InvariantCulture,
+                $"CPU of this process and its children: {(ProcessCpu.TotalSeconds() - cpuBefore) / ran:0.00} s per trial ({ran} trials)\n");
+        }
+        await File.WriteAllTextAsync(Path.Combine(directory, "parallel-check.md"), table, CancellationToken.None);
+        output.WriteLine();
+        output.WriteLine(table);
+        output.WriteLine($"written: {Path.Combine(directory, "parallel-check.md")}");
+        if (cancellationToken.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"interrupted; continue with --resume --out {directory}");
+            return 130;
+        }
+        return 0;
+    }
+
     /// <summary>The report is a view of the database: if it fails (say Chromium cannot start), the results are
     /// intact and the message says how to make it again.</summary>
     private async Task WriteReportAsync(string databasePath, string reportDirectory, Reports.ReportOptions reportOptions,
@@ -136,6 +197,50 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
             await Console.Error.WriteLineAsync(
                 $"report: not written ({e.GetType().Name}: {e.Message}); the results are intact. " +
                 $"Make it with: ./spdylab report --results {databasePath} --out {reportDirectory}");
+        }
+    }
+
+    public const string RunLockName = "run.lock";
+
+    /// <summary>
+    /// The output folder, created, with an exclusive lock on OUT/run.lock held for the whole run (the kernel
+    /// drops it when the process dies, even by SIGKILL). Two runs never share a folder: a second run or
+    /// --resume on a folder in use is refused, and two new runs of one experiment started in the same
+    /// second get NAME-TIMESTAMP and NAME-TIMESTAMP-2.
+    /// </summary>
+    public static (string Directory, FileStream Lock) ClaimOutputDirectory(string experimentName, SessionOptions options)
+    {
+        var directory = ResolveOutputDirectory(experimentName, options);
+        bool chosenHere = options.OutputDirectory is null && !options.Resume;
+        for (int attempt = 2; ; attempt++)
+        {
+            Directory.CreateDirectory(directory);
+            var runLock = TryLock(Path.Combine(directory, RunLockName));
+            if (runLock is not null && (!chosenHere || !File.Exists(Path.Combine(directory, DatabaseName)))) return (directory, runLock);
+            runLock?.Dispose();
+            if (!chosenHere || attempt > 100)
+            {
+                throw new Commands.UsageException($"{directory} is in use by another spdylab run (it holds {RunLockName}); wait for it, or choose another --out");
+            }
+            directory = ResolveOutputDirectory(experimentName, options) + "-" + attempt.ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
+    private static FileStream? TryLock(string path)
+    {
+        try
+        {
+            // .NET takes an exclusive flock(2) for FileShare.None on Unix.
+            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            stream.SetLength(0);
+            var pid = System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+            stream.Write(pid);
+            stream.Flush();
+            return stream;
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 

@@ -62,12 +62,12 @@ public sealed partial class WorldTrialExecutor
         World world;
         using (TrialProfile.Measure("world: create"))
         {
-            world = World.Create(new WorldOptions
+            world = await CreateWorldAsync(new WorldOptions
             {
                 Link = spec with { Down = spec.Up, Up = spec.Down },
                 HostSide = HostSide.RootNamespace,
                 PcapDirectory = context.CapturePackets ? context.ArtifactDirectory : null,
-            });
+            }, cancellationToken);
         }
         try
         {
@@ -223,6 +223,28 @@ public sealed partial class WorldTrialExecutor
             var first = result.ResourceList.FirstOrDefault(r => r.Error is not null);
             throw new InvalidOperationException(
                 $"{result.Failed} resource(s) failed{(result.TimedOut ? ", load timed out" : "")}{(first is null ? "" : $"; first: {first.Url}: {first.Error}")}");
+        }
+    }
+
+    /// <summary>
+    /// World.Create, retried when a device name is still busy: a slot's TUN device (slNh) of the previous
+    /// world can outlive the close of its descriptor for a moment while the kernel releases it (seen once in
+    /// the first 120 trials of the full design: TUNSETIFF ... errno 16), and the next world on that slot then
+    /// fails to create it. The retry waits a little and tries again (any free slot).
+    /// </summary>
+    internal static async Task<World> CreateWorldAsync(WorldOptions options, CancellationToken cancellationToken)
+    {
+        const int EBUSY = 16;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return World.Create(options);
+            }
+            catch (Emulator.Interop.SystemCallException e) when (e.Errno == EBUSY && attempt < 5)
+            {
+                await Task.Delay(100 * attempt, cancellationToken);
+            }
         }
     }
 
