@@ -60,10 +60,7 @@ internal sealed class SpdyRequestContext :
         Protocol = HttpProtocolName(connection.Protocol);
         Headers = new HeaderDictionary();
         Headers.Host = head.Host;
-        foreach (var group in head.Headers.GroupBy(h => h.Key, StringComparer.OrdinalIgnoreCase))
-        {
-            Headers[group.Key] = new StringValues(group.Select(h => h.Value).ToArray());
-        }
+        CopyRequestHeaders(head.Headers, Headers);
         Body = requestBody is null ? Stream.Null : new RequestBodyStream(requestBody.AsStream(), bodyTimeout ?? Timeout.InfiniteTimeSpan, this);
         ResponseHeaders = new HeaderDictionary();
         _writer = new ResponseBodyWriter(this);
@@ -453,6 +450,37 @@ internal sealed class SpdyRequestContext :
             }
         }
         return list;
+    }
+
+    /// <summary>
+    /// The request's headers into the feature's dictionary, values of one name (any case) joined in order; a name's
+    /// first occurrence replaces what is there. A usual request (a dozen names) is copied without LINQ grouping;
+    /// a block with very many names is grouped, so a hostile one stays linear.
+    /// </summary>
+    private static void CopyRequestHeaders(IReadOnlyList<KeyValuePair<string, string>> headers, IHeaderDictionary target)
+    {
+        const int LinearScanLimit = 32;
+        if (headers.Count > LinearScanLimit)
+        {
+            foreach (var group in headers.GroupBy(h => h.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                target[group.Key] = new StringValues(group.Select(h => h.Value).ToArray());
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < headers.Count; i++)
+        {
+            var (name, value) = headers[i];
+            var repeated = false;
+            for (var j = 0; j < i && !repeated; j++)
+            {
+                repeated = string.Equals(headers[j].Key, name, StringComparison.OrdinalIgnoreCase);
+            }
+
+            target[name] = repeated ? StringValues.Concat(target[name], value) : new StringValues(value);
+        }
     }
 
     internal static bool IsConnectionSpecific(string name) =>
