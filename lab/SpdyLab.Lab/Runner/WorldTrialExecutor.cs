@@ -51,10 +51,11 @@ public sealed partial class WorldTrialExecutor(ClientMode mode = ClientMode.InPr
         if (mode == ClientMode.ChildProcess && !Commands.CommandCatalog.All().Any(c => c.Name == "load"))
             throw new InvalidOperationException("the built-in client (spdylab load) is not in this build yet; trials cannot run");
         if (WhyChromiumTrialsCannotRun(trials) is { } chromium) throw new InvalidOperationException(chromium);
-        var missing = trials.Select(t => t.Site).Distinct().Where(s => SiteSource.Find(s) is null).ToList();
+        var catalog = Commands.SitesCommand.Catalog();
+        var missing = trials.Select(t => t.Site).Distinct().Where(s => catalog.Find(s) is null).ToList();
         if (missing.Count > 0)
             throw new InvalidOperationException(
-                $"no snapshot for site(s) {string.Join(", ", missing)} (looked in {SiteSource.UserDirectory} and {SiteSource.CorpusDirectory}); known: {string.Join(", ", SiteSource.List())}");
+                $"no snapshot for site(s) {string.Join(", ", missing)} (looked in {catalog.UserFolder} and {catalog.CorpusFolder}); known: {string.Join(", ", catalog.List().Select(e => e.Name))}");
         foreach (var site in trials.Select(t => t.Site).Distinct()) SnapshotOf(site);
         World.ReapStaleWorlds();
     }
@@ -122,7 +123,7 @@ public sealed partial class WorldTrialExecutor(ClientMode mode = ClientMode.InPr
 
         var arguments = new List<string>
         {
-            ClientAssembly, "load", "--site", SiteSource.Find(trial.Site)!, "--protocol", configuration.Protocol, "--json",
+            ClientAssembly, "load", "--site", Commands.SitesCommand.Catalog().Find(trial.Site)!, "--protocol", configuration.Protocol, "--json",
             "--hosts", hostsFile, "--timeout", clientTimeout.ToString(CultureInfo.InvariantCulture),
         };
         if (tls) arguments.Add("--tls");
@@ -233,7 +234,7 @@ public sealed partial class WorldTrialExecutor(ClientMode mode = ClientMode.InPr
     private Snapshot SnapshotOf(string site) =>
         snapshots.GetOrAdd(site, name => new Lazy<Snapshot>(() =>
         {
-            var directory = SiteSource.Find(name) ?? throw new InvalidOperationException($"no snapshot for site '{name}'");
+            var directory = Commands.SitesCommand.Catalog().Find(name) ?? throw new InvalidOperationException($"no snapshot for site '{name}'");
             try { return Snapshot.Load(directory); }
             catch (SnapshotFormatException e) { throw new InvalidOperationException($"site '{name}': {e.Message}", e); }
         })).Value;

@@ -64,6 +64,38 @@ public class WorldTrialTests
         Assert.That(world.Down.Counters.PacketsIn, Is.GreaterThan(3), "the bytes crossed the emulated link");
     }
 
+    /// <summary>A multi-domain server (several addresses) leaves no socket behind once stopped (it once left
+    /// one per further address, and with it the world's namespace).</summary>
+    [Test, CancelAfter(60_000)]
+    public async Task ReplayServer_SeveralAddresses_LeavesNoSocketBehind(CancellationToken cancellationToken)
+    {
+        RootCheck.RequireRoot();
+        var snapshot = Snapshot.Load(Path.Combine(directory, "sites", "alpha"));
+        int SocketCount() => Directory.GetFiles("/proc/self/fd").Count(fd =>
+        {
+            try { return new FileInfo(fd).LinkTarget?.StartsWith("socket:", StringComparison.Ordinal) == true; }
+            catch (IOException) { return false; }
+        });
+        int before = SocketCount();
+        for (int round = 0; round < 3; round++)
+        {
+            using var world = World.Create(new WorldOptions
+            {
+                HostSide = HostSide.ServerNamespace,
+                Link = new LinkOptions { Down = "100mbit", Up = "100mbit", Rtt = "1ms" }.ToSpec(),
+            });
+            var endpoints = new[] { new IPEndPoint(world.HostAddress, 80), new IPEndPoint(world.AddHostAddress(), 80), new IPEndPoint(world.AddHostAddress(), 80) };
+            await using var server = await ReplayServer.StartAsync(world, inClientNamespace: false, endpoints, new SnapshotReplayOptions { Snapshot = snapshot },
+                null, null, cancellationToken);
+        }
+        await Task.Delay(300, cancellationToken);
+        int afterStop = SocketCount();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        TestContext.Out.WriteLine($"sockets: {before} before, {afterStop} after three servers stopped, {SocketCount()} after a GC");
+        Assert.That(afterStop, Is.LessThanOrEqualTo(before + 1), "sockets left after three multi-address servers stopped");
+    }
+
     /// <summary>
     /// The CI experiment: two generated sites, two links, HTTP vs SPDY, two runs, two worlds at
     /// a time; every trial in the database; then a resumed run repeats nothing.
