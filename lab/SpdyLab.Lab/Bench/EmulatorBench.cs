@@ -158,21 +158,11 @@ public static class EmulatorBench
         double total = 0, user = 0;
         foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
         {
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                int open = stat.IndexOf('('), close = stat.LastIndexOf(')');
-                if (!stat[(open + 1)..close].StartsWith("ferry", StringComparison.Ordinal)) continue;
-                var fields = stat[(close + 2)..].Split(' ');
-                double utime = long.Parse(fields[11], CultureInfo.InvariantCulture) / 100.0;
-                double stime = long.Parse(fields[12], CultureInfo.InvariantCulture) / 100.0;
-                total += utime + stime;
-                user += utime;
-            }
-            catch (Exception e) when (e is IOException or FormatException or ArgumentOutOfRangeException or UnauthorizedAccessException)
-            {
-                // The thread ended while we looked.
-            }
+            // null: the thread ended while we looked.
+            if (ProcCpu.ReadStat(Path.Combine(task, "stat")) is not { } times
+                || !times.Name.StartsWith("ferry", StringComparison.Ordinal)) continue;
+            total += times.UserSeconds + times.SystemSeconds;
+            user += times.UserSeconds;
         }
         return (total, user);
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using SpdyLab.Lab.Runner;
 
 namespace SpdyLab.Lab.Bench;
 
@@ -32,7 +33,7 @@ internal static partial class H2load
                 start.ArgumentList.Add(argument);
             }
 
-            var cpuBefore = SelfCpu() + ProcCpu.ChildrenSeconds();
+            var cpuBefore = SelfCpu() + ProcessCpu.ChildrenSeconds();
             Process process;
             try
             {
@@ -59,7 +60,7 @@ internal static partial class H2load
                     cancellationToken.ThrowIfCancellationRequested();
                     return new BenchResult(cell, 0, 1, 0, 0, double.NaN, double.NaN, 0, "h2load did not finish in time");
                 }
-                var cpu = SelfCpu() + ProcCpu.ChildrenSeconds() - cpuBefore;
+                var cpu = SelfCpu() + ProcessCpu.ChildrenSeconds() - cpuBefore;
                 var output = await stdout;
                 var errors = await stderr;
                 return Parse(cell, output, errors, process.ExitCode, await File.ReadAllLinesAsync(log, cancellationToken), cpu);

@@ -1,51 +1,42 @@
-using System.Runtime.InteropServices;
+using System.Globalization;
+using SpdyLab.Lab.Runner;
 
 namespace SpdyLab.Lab.Bench;
 
-/// <summary>CPU time of processes other than this one (Linux): /proc for live ones, getrusage for reaped children.</summary>
+/// <summary>CPU time of processes and threads other than the caller's whole process (Linux /proc), for the benchmarks.</summary>
 internal static class ProcCpu
 {
     // USER_HZ: /proc/PID/stat counts in clock ticks, 100 per second on every Linux the lab targets.
     private const double TicksPerSecond = 100;
 
     /// <summary>utime + stime of a live process (fields 14 and 15 of /proc/PID/stat), 0 when it is gone.</summary>
-    public static double ProcessSeconds(int pid)
+    public static double ProcessSeconds(int pid) =>
+        ReadStat($"/proc/{pid}/stat") is { } times ? times.UserSeconds + times.SystemSeconds : 0;
+
+    /// <summary>
+    /// The command name and CPU seconds of a /proc/PID/stat or /proc/PID/task/TID/stat file; null when the
+    /// process or thread ended while we looked (or the file cannot be read).
+    /// </summary>
+    public static StatTimes? ReadStat(string path)
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var stat = File.ReadAllText(path);
             // The command name (field 2) may hold spaces; fields after its closing parenthesis start at field 3.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond;
+            int open = stat.IndexOf('('), close = stat.LastIndexOf(')');
+            var fields = stat[(close + 2)..].Split(' ');
+            return new StatTimes(
+                stat[(open + 1)..close],
+                long.Parse(fields[11], CultureInfo.InvariantCulture) / TicksPerSecond,
+                long.Parse(fields[12], CultureInfo.InvariantCulture) / TicksPerSecond);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException
+                                      or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {
-            return 0;
+            return null;
         }
     }
-
-    /// <summary>User + system CPU seconds of all terminated, waited-for children (getrusage(RUSAGE_CHILDREN)).</summary>
-    public static double ChildrenSeconds()
-    {
-        if (!OperatingSystem.IsLinux() || GetRusage(RusageChildren, out var usage) != 0)
-        {
-            return 0;
-        }
-        return usage.UserSeconds + usage.UserMicros / 1e6 + usage.SystemSeconds + usage.SystemMicros / 1e6;
-    }
-
-    private const int RusageChildren = -1;
-
-    // struct rusage on 64-bit Linux: two struct timeval (16 bytes each), then 14 longs.
-    [StructLayout(LayoutKind.Sequential, Size = 144)]
-    private struct Rusage
-    {
-        public long UserSeconds;
-        public long UserMicros;
-        public long SystemSeconds;
-        public long SystemMicros;
-    }
-
-    [DllImport("libc", EntryPoint = "getrusage")]
-    private static extern int GetRusage(int who, out Rusage usage);
 }
+
+/// <summary>One /proc stat file's command name and user and system CPU seconds.</summary>
+internal readonly record struct StatTimes(string Name, double UserSeconds, double SystemSeconds);
