@@ -60,20 +60,15 @@ public sealed partial class WorldTrialExecutor
         // the replay server in the world's server namespace: the root namespace, where other worlds add and
         // remove devices and routes all the time, is invisible to it. (In the root namespace Chromium saw those
         // changes and aborted loads with net::ERR_NETWORK_CHANGED.) Link directions are the world's own.
-        using var world = World.Create(new WorldOptions
+        using var world = await CreateWorldAsync(new WorldOptions
         {
             Link = spec,
             HostSide = HostSide.ServerNamespace,
             PcapDirectory = context.CapturePackets ? context.ArtifactDirectory : null,
-        });
+        }, cancellationToken);
 
         // The same addressing as the built-in client's trial: one address per origin host (multi-domain) or one for all.
-        int port = tls ? TlsPort : PlainPort;
-        var map = new Dictionary<string, IPEndPoint>(StringComparer.OrdinalIgnoreCase);
-        foreach (var host in hosts)
-            map[host] = new IPEndPoint(single || map.Count == 0 ? world.HostAddress : world.AddHostAddress(), port);
-        var listen = map.Values.Distinct().ToList();
-        if (listen.Count == 0) listen.Add(new IPEndPoint(world.HostAddress, port));
+        var (map, listen) = ServerNamespaceEndpoints(world, hosts, single, tls ? TlsPort : PlainPort);
 
         var certificate = tls ? CertificateFor(trial.Site, HostsOf(original)) : null;
         await using var server = await ReplayServer.StartAsync(world, inClientNamespace: false, listen,

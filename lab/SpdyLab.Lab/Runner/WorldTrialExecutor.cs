@@ -76,25 +76,14 @@ public sealed partial class WorldTrialExecutor(ClientMode mode = ClientMode.InPr
         var documentHost = snapshot.PageExchange?.Host ?? hosts.FirstOrDefault() ?? "";
 
         var linkSpec = trial.Condition.ToLinkOptions(trial.Seed).ToSpec();
-        using var world = World.Create(new WorldOptions
+        using var world = await CreateWorldAsync(new WorldOptions
         {
             Link = linkSpec,
             HostSide = HostSide.ServerNamespace,
             PcapDirectory = context.CapturePackets ? context.ArtifactDirectory : null,
-        });
+        }, cancellationToken);
 
-        int port = tls ? TlsPort : PlainPort;
-        var hostEndpoints = new Dictionary<string, IPEndPoint>(StringComparer.OrdinalIgnoreCase);
-        if (single)
-        {
-            foreach (var host in hosts) hostEndpoints[host] = new IPEndPoint(world.HostAddress, port);
-        }
-        else
-        {
-            foreach (var host in hosts) hostEndpoints[host] = new IPEndPoint(world.AddHostAddress(), port);
-        }
-        var listen = hostEndpoints.Values.Distinct().ToList();
-        if (listen.Count == 0) listen.Add(new IPEndPoint(world.HostAddress, port));
+        var (hostEndpoints, listen) = ServerNamespaceEndpoints(world, hosts, single, tls ? TlsPort : PlainPort);
 
         var replay = ReplayOptions(snapshot, configuration, single, documentHost);
         var certificate = tls ? CertificateFor(trial.Site, hosts) : null;
@@ -159,6 +148,22 @@ public sealed partial class WorldTrialExecutor(ClientMode mode = ClientMode.InPr
         var timedOut = document.RootElement.TryGetProperty("timedOut", out var t) && t.ValueKind == JsonValueKind.True;
         if (failed > 0 || timedOut)
             throw new InvalidOperationException($"{failed} resource(s) failed{(timedOut ? ", load timed out" : "")}: {FirstLine(stderr)}");
+    }
+
+    /// <summary>
+    /// Where each origin host is served in a world whose replay server is in the server namespace: one address
+    /// per host (multi-domain; the first gets the world's own host address) or the host address for all
+    /// (single-domain); and the distinct endpoints the server listens on.
+    /// </summary>
+    private static (Dictionary<string, IPEndPoint> Map, List<IPEndPoint> Listen) ServerNamespaceEndpoints(
+        World world, IReadOnlyList<string> hosts, bool single, int port)
+    {
+        var map = new Dictionary<string, IPEndPoint>(StringComparer.OrdinalIgnoreCase);
+        foreach (var host in hosts)
+            map[host] = new IPEndPoint(single || map.Count == 0 ? world.HostAddress : world.AddHostAddress(), port);
+        var listen = map.Values.Distinct().ToList();
+        if (listen.Count == 0) listen.Add(new IPEndPoint(world.HostAddress, port));
+        return (map, listen);
     }
 
     private static SnapshotReplayOptions ReplayOptions(Snapshot snapshot, Configuration configuration, bool single, string documentHost) => new()
