@@ -89,12 +89,21 @@ internal static class BenchSections
     public static async Task WriteAsync(string file, string begin, string end, string markdown, CancellationToken cancellationToken)
     {
         var existing = File.Exists(file) ? await File.ReadAllTextAsync(file, cancellationToken) : "# Benchmarks\n";
+        await File.WriteAllTextAsync(file, Merge(existing, begin, end, markdown), cancellationToken);
+    }
+
+    /// <summary>
+    /// <paramref name="existing"/> with <paramref name="markdown"/> between the markers <paramref name="begin"/> and
+    /// <paramref name="end"/>: in place of the old block when the markers are there, else appended at the end (below
+    /// the bench server's hand-written marker, so `bench server --out` keeps it). Nothing else in the file changes.
+    /// </summary>
+    public static string Merge(string existing, string begin, string end, string markdown)
+    {
         var section = begin + "\n" + markdown.TrimEnd() + "\n" + end;
         var from = existing.IndexOf(begin, StringComparison.Ordinal);
         var to = from < 0 ? -1 : existing.IndexOf(end, from, StringComparison.Ordinal);
-        var updated = from >= 0 && to >= 0
+        return from >= 0 && to >= 0
             ? existing[..from] + section + existing[(to + end.Length)..]
             : existing.TrimEnd() + "\n\n" + section + "\n";
-        await File.WriteAllTextAsync(file, updated, cancellationToken);
     }
 }

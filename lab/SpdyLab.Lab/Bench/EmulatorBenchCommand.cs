@@ -56,8 +56,7 @@ public static class EmulatorBenchCommand
             Console.Write(markdown);
             if (parseResult.GetValue(output) is { } file)
             {
-                var existing = File.Exists(file) ? await File.ReadAllTextAsync(file, cancellationToken) : "";
-                await File.WriteAllTextAsync(file, EmulatorBenchReport.Merge(existing, markdown), cancellationToken);
+                await BenchSections.WriteAsync(file, EmulatorBenchReport.BeginMarker, EmulatorBenchReport.EndMarker, markdown, cancellationToken);
                 await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"bench emulator: wrote its section of {file}"));
             }
             return capacity.Any(r => r.Error is not null) ? CommandActions.RuntimeError : 0;

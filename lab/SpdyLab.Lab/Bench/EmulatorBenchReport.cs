@@ -88,21 +88,6 @@ public static class EmulatorBenchReport
             : $"{missed} of {rows.Count} figures outside their tolerance (goodput 97–100.5% of the ceiling; RTT min within +1 ms and avg within +2 ms of expected; loss within the 95% interval): see the rows marked missed.");
     }
 
-    /// <summary>
-    /// Puts <paramref name="section"/> into <paramref name="existing"/> (docs/benchmarks.md): between this
-    /// bench's markers when they are there, else appended at the end (below the bench server's hand-written
-    /// marker, so `bench server --out` keeps it). Nothing else in the file changes.
-    /// </summary>
-    public static string Merge(string existing, string section)
-    {
-        var block = BeginMarker + "\n" + section.TrimEnd() + "\n" + EndMarker + "\n";
-        int begin = existing.IndexOf(BeginMarker, StringComparison.Ordinal);
-        int end = existing.IndexOf(EndMarker, StringComparison.Ordinal);
-        if (begin >= 0 && end > begin) return existing[..begin] + block + existing[(end + EndMarker.Length)..].TrimStart('\n');
-        if (existing.Length == 0) return block;
-        return existing.TrimEnd() + "\n\n" + block;
-    }
-
     private static double Median(IEnumerable<double> values)
     {
         var sorted = values.OrderBy(v => v).ToList();
