@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using SpdyLab.Sites.Import;
+using SpdyLab.Sites.Snapshots;
 
 namespace SpdyLab.Sites.Tests.Import;
 
@@ -26,6 +28,14 @@ public static class HarFixtures
             ["cache"] = new JsonObject(),
             ["timings"] = new JsonObject { ["blocked"] = -1, ["dns"] = 5, ["connect"] = 10, ["send"] = 0, ["wait"] = 30, ["receive"] = 5 },
         };
+    }
+
+    /// <summary><see cref="QuirkyHar"/> written into <paramref name="folder"/>, imported and stored there as snapshot "quirky".</summary>
+    public static Snapshot ImportQuirky(string folder)
+    {
+        var path = Path.Combine(folder, "quirky.har");
+        File.WriteAllBytes(path, QuirkyHar());
+        return Importers.Import(path, "quirky").WriteTo(Path.Combine(folder, "quirky"));
     }
 
     /// <summary>

@@ -20,12 +20,7 @@ public class HarImportTests
     [TearDown]
     public void TearDown() => Directory.Delete(_folder, recursive: true);
 
-    Snapshot ImportQuirky()
-    {
-        var path = Path.Combine(_folder, "quirky.har");
-        File.WriteAllBytes(path, HarFixtures.QuirkyHar());
-        return Importers.Import(path, "quirky").WriteTo(Path.Combine(_folder, "quirky"));
-    }
+    Snapshot ImportQuirky() => HarFixtures.ImportQuirky(_folder);
 
     [Test]
     public void Import_QuirkyHar_KeepsEveryReplayableEntry()

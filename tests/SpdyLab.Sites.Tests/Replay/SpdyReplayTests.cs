@@ -33,12 +33,7 @@ public class SpdyReplayTests
     [TearDown]
     public void TearDown() => Directory.Delete(_folder, recursive: true);
 
-    Snapshot ImportQuirky()
-    {
-        var path = Path.Combine(_folder, "quirky.har");
-        File.WriteAllBytes(path, HarFixtures.QuirkyHar());
-        return Importers.Import(path, "quirky").WriteTo(Path.Combine(_folder, "quirky"));
-    }
+    Snapshot ImportQuirky() => HarFixtures.ImportQuirky(_folder);
 
     static async Task<(WebApplication App, Uri Plain)> ServeAsync(Snapshot snapshot, ReplayMode mode)
     {
