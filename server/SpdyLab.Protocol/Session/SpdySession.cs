@@ -1287,6 +1287,13 @@ public sealed partial class SpdySession : IAsyncDisposable
         lock (_lock)
         {
             ThrowIfNoNewStreamsLocked();
+            if (associated.State == StreamState.Closed && associated.CloseError is not null)
+            {
+                // The client reset the stream (or the session failed) while the app was answering it: a race the
+                // app cannot avoid, so it gets the stream's reset as its writes do, not a usage error.
+                throw associated.CloseError;
+            }
+
             if (associated.IsLocal || associated.State == StreamState.Closed || associated.LocalClosed)
             {
                 throw new InvalidOperationException($"cannot push on {associated}: pushes must be created while the client's stream is open, before its FIN (spdy3 §3.3.1)");
