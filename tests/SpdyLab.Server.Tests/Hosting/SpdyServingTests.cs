@@ -121,7 +121,13 @@ public class SpdyServingTests
     {
         var handler = _server.App.Services.GetRequiredService<SpdyConnectionHandler>();
         var ended = new TaskCompletionSource<SessionReport>(TaskCreationOptions.RunContinuationsAsynchronously);
-        handler.SessionEnded += report => ended.TrySetResult(report);
+        // The server is shared by the fixture's tests: a session of an earlier test may end now, so take only
+        // a session that started after this point.
+        var testStart = DateTime.UtcNow;
+        handler.SessionEnded += report =>
+        {
+            if (report.Started >= testStart) ended.TrySetResult(report);
+        };
         var sessionsBefore = handler.Totals.Sessions;
 
         await using (var client = await SpdyTestClient.ConnectAsync(_server.TlsUri, SpdyVersion.Spdy31, true, cancellationToken))
