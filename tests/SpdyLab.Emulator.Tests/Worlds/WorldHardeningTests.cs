@@ -168,7 +168,20 @@ public unsafe partial class WorldHardeningTests
         var up = world.Up.Counters;
         var ferry = world.Ferries[0];
         Assert.That(ferry.Link, Is.SameAs(world.Up));
-        // The queue drains in 20 x 9.6 ms; then the link answers pings again.
+        // The queue drains in 20 x 9.6 ms; then the link answers pings again. On a loaded machine the ferry may
+        // still be reading the flood out of the TUN device: wait until every packet that entered is accounted for
+        // (sent or dropped) and no more arrive, so the pings measure recovery, not the tail of the flood.
+        var settleBy = DateTime.UtcNow.AddSeconds(10);
+        long lastIn = -1;
+        while (DateTime.UtcNow < settleBy)
+        {
+            long packetsIn = Interlocked.Read(ref up.PacketsIn);
+            long accounted = Interlocked.Read(ref up.PacketsOut) + Interlocked.Read(ref up.LossDrops)
+                             + Interlocked.Read(ref up.QueueDrops) + Interlocked.Read(ref up.WriteDrops);
+            if (packetsIn == lastIn && packetsIn == accounted) break;
+            lastIn = packetsIn;
+            Thread.Sleep(200);
+        }
         Assert.That(Ping(world, 3, interval: "0.2"), Is.EqualTo(3), "the link recovers after the flood");
 
         TestContext.Out.WriteLine($"sent {sent}, up: {up}, peak held {ferry.PeakPacketsHeld}");
