@@ -33,18 +33,24 @@ internal static class BenchReport
         md.AppendLine("short warm-up and check every body byte; h2load runs as its own process and checks status and byte counts.");
         md.AppendLine("CPU/req = CPU time of every process in the cell (generator + server) / requests; with our generators");
         md.AppendLine("against our server both sides share one process, so it is always client + server.");
+        md.AppendLine("*raw frames* (lab/SpdyLab.Lab/Bench/RawLoad.cs) is a lean generator with one design for SPDY/3.1 and HTTP/2:");
+        md.AppendLine("one thread and blocking socket per connection, pre-built requests (SPDY: the fixed name/value block still goes");
+        md.AppendLine("through the session's zlib context per SYN_STREAM), responses counted not decoded (DATA bytes per stream, end of");
+        md.AppendLine("stream, resets, GOAWAY; a response is good with exactly the expected body length), wide stream windows and the");
+        md.AppendLine("connection window topped up. Its SPDY/HTTP/2 ratio measures the servers. Server CPU/req subtracts the generator:");
+        md.AppendLine("its threads' own CPU (raw frames) or its process (h2load).");
         md.AppendLine();
-        md.AppendLine("| size | load | server | generator | req/s | p50 ms | p99 ms | CPU µs/req | requests | errors | bad bodies |");
-        md.AppendLine("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| size | load | server | generator | req/s | p50 ms | p99 ms | CPU µs/req | server CPU µs/req | requests | errors | bad bodies |");
+        md.AppendLine("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             var c = r.Cell;
             if (r.Skipped)
             {
-                md.AppendLine($"| {SizeText(c.Size)} | {c.Load} | {c.Server} | {c.Generator} | skipped: {r.Note} | | | | | | |");
+                md.AppendLine($"| {SizeText(c.Size)} | {c.Load} | {c.Server} | {c.Generator} | skipped: {r.Note} | | | | | | | |");
                 continue;
             }
-            md.AppendLine(Inv($"| {SizeText(c.Size)} | {c.Load} | {c.Server} | {c.Generator} | {r.RequestsPerSecond:F0} | {Ms(r.P50Ms)} | {Ms(r.P99Ms)} | {Micros(r.CpuMicrosPerRequest)} | {r.Requests} | {r.Errors} | {r.BadBodies} |"));
+            md.AppendLine(Inv($"| {SizeText(c.Size)} | {c.Load} | {c.Server} | {c.Generator} | {r.RequestsPerSecond:F0} | {Ms(r.P50Ms)} | {Ms(r.P99Ms)} | {Micros(r.CpuMicrosPerRequest)} | {Micros(r.ServerCpuMicrosPerRequest)} | {r.Requests} | {r.Errors} | {r.BadBodies} |"));
         }
         var notes = results.Where(r => !r.Skipped && r.Note is not null).ToList();
         if (notes.Count > 0)
@@ -61,15 +67,19 @@ internal static class BenchReport
         md.AppendLine();
         md.AppendLine("Targets: SPDY(ours)/HTTP/2(Kestrel) ≥ 0.9 and SPDY(ours)/node-spdy ≥ 3, at the same concurrency.");
         md.AppendLine("The HTTP/2 ratio uses the same kind of in-process generator on both sides (SpdyClientConnection vs HttpClient);");
-        md.AppendLine("the h2load column shows what Kestrel's HTTP/2 does when an independent C generator drives it.");
+        md.AppendLine("the raw-frames ratio drives both servers with one lean generator of the same design, so it compares the servers;");
+        md.AppendLine("the h2load column shows what Kestrel's HTTP/2 does when an independent C generator drives it (a cross-check of the");
+        md.AppendLine("raw-frames HTTP/2 figure).");
         md.AppendLine();
-        md.AppendLine("| size | load | SPDY(ours)/HTTP/2(Kestrel) | SPDY(ours)/node-spdy | SPDY(ours) req/s | HTTP/2 HttpClient req/s | HTTP/2 h2load req/s | HTTP/1.1 req/s | node-spdy req/s |");
-        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| size | load | SPDY(ours)/HTTP/2(Kestrel), raw frames | SPDY(ours)/HTTP/2(Kestrel), own clients | SPDY(ours)/node-spdy | SPDY(ours) raw req/s | HTTP/2 raw req/s | HTTP/2 h2load req/s | SPDY(ours) SpdyClientConnection req/s | HTTP/2 HttpClient req/s | HTTP/1.1 req/s | node-spdy req/s |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var group in results.GroupBy(r => (r.Cell.Size, r.Cell.Load)))
         {
             double Rps(BenchTarget t) => group.FirstOrDefault(r => r.Cell.Target == t) is { Skipped: false } r ? r.RequestsPerSecond : double.NaN;
             var ours = Rps(BenchTarget.SpdyOurs);
-            md.AppendLine(Inv($"| {SizeText(group.Key.Size)} | {group.Key.Load} | {Ratio(ours, Rps(BenchTarget.Http2Kestrel), 0.9)} | {Ratio(ours, Rps(BenchTarget.SpdyNode), 3)} | {Num(ours)} | {Num(Rps(BenchTarget.Http2Kestrel))} | {Num(Rps(BenchTarget.Http2KestrelH2load))} | {Num(Rps(BenchTarget.Http11Kestrel))} | {Num(Rps(BenchTarget.SpdyNode))} |"));
+            var oursRaw = Rps(BenchTarget.SpdyOursRawFrames);
+            var h2Raw = Rps(BenchTarget.Http2KestrelRawFrames);
+            md.AppendLine(Inv($"| {SizeText(group.Key.Size)} | {group.Key.Load} | {Ratio(oursRaw, h2Raw, 0.9)} | {Ratio(ours, Rps(BenchTarget.Http2Kestrel), 0.9)} | {Ratio(ours, Rps(BenchTarget.SpdyNode), 3)} | {Num(oursRaw)} | {Num(h2Raw)} | {Num(Rps(BenchTarget.Http2KestrelH2load))} | {Num(ours)} | {Num(Rps(BenchTarget.Http2Kestrel))} | {Num(Rps(BenchTarget.Http11Kestrel))} | {Num(Rps(BenchTarget.SpdyNode))} |"));
         }
         return md.ToString();
     }

@@ -33,7 +33,8 @@ internal static partial class H2load
                 start.ArgumentList.Add(argument);
             }
 
-            var cpuBefore = SelfCpu() + ProcessCpu.ChildrenSeconds();
+            var selfBefore = SelfCpu();
+            var cpuBefore = selfBefore + ProcessCpu.ChildrenSeconds();
             Process process;
             try
             {
@@ -60,10 +61,13 @@ internal static partial class H2load
                     cancellationToken.ThrowIfCancellationRequested();
                     return new BenchResult(cell, 0, 1, 0, 0, double.NaN, double.NaN, 0, "h2load did not finish in time");
                 }
-                var cpu = SelfCpu() + ProcessCpu.ChildrenSeconds() - cpuBefore;
+                var self = SelfCpu();
+                var cpu = self + ProcessCpu.ChildrenSeconds() - cpuBefore;
                 var output = await stdout;
                 var errors = await stderr;
-                return Parse(cell, output, errors, process.ExitCode, await File.ReadAllLinesAsync(log, cancellationToken), cpu);
+                // The server is this process (h2load's own CPU is the reaped child's).
+                return Parse(cell, output, errors, process.ExitCode, await File.ReadAllLinesAsync(log, cancellationToken), cpu)
+                    with { ServerCpuSeconds = self - selfBefore };
             }
         }
         finally

@@ -45,16 +45,21 @@ internal enum BenchTarget
     SpdyOurs,
     Http2Kestrel,
     Http2KestrelH2load,
+    SpdyOursRawFrames,
+    Http2KestrelRawFrames,
     Http11Kestrel,
     SpdyNode,
 }
 
 internal sealed record BenchCell(BenchTarget Target, int Size, BenchLoad Load)
 {
+    /// <summary>The generator column's name for <see cref="RawLoad"/>.</summary>
+    public const string RawFramesGenerator = "raw frames";
+
     public string Server => Target switch
     {
-        BenchTarget.SpdyOurs => "SPDY/3.1 (ours)",
-        BenchTarget.Http2Kestrel or BenchTarget.Http2KestrelH2load => "HTTP/2 (Kestrel)",
+        BenchTarget.SpdyOurs or BenchTarget.SpdyOursRawFrames => "SPDY/3.1 (ours)",
+        BenchTarget.Http2Kestrel or BenchTarget.Http2KestrelH2load or BenchTarget.Http2KestrelRawFrames => "HTTP/2 (Kestrel)",
         BenchTarget.Http11Kestrel => "HTTP/1.1 (Kestrel)",
         BenchTarget.SpdyNode => "SPDY/3.1 (node-spdy)",
         _ => Target.ToString(),
@@ -64,6 +69,7 @@ internal sealed record BenchCell(BenchTarget Target, int Size, BenchLoad Load)
     {
         BenchTarget.SpdyOurs or BenchTarget.SpdyNode => "SpdyClientConnection",
         BenchTarget.Http2KestrelH2load => "h2load",
+        BenchTarget.SpdyOursRawFrames or BenchTarget.Http2KestrelRawFrames => RawFramesGenerator,
         _ => "HttpClient",
     };
 }
@@ -72,6 +78,11 @@ internal sealed record BenchCell(BenchTarget Target, int Size, BenchLoad Load)
 internal sealed record BenchResult(BenchCell Cell, long Requests, long Errors, long BadBodies, double Seconds,
     double P50Ms, double P99Ms, double CpuSeconds, string? Note)
 {
+    /// <summary>CPU of the server alone, where the generator's can be told apart (raw frames: its own threads; h2load: its own process).</summary>
+    public double ServerCpuSeconds { get; init; } = double.NaN;
+
+    public double ServerCpuMicrosPerRequest => Requests > 0 ? ServerCpuSeconds * 1e6 / Requests : double.NaN;
+
     public double RequestsPerSecond => Seconds > 0 ? Requests / Seconds : 0;
 
     public double CpuMicrosPerRequest => Requests > 0 ? CpuSeconds * 1e6 / Requests : double.NaN;
@@ -102,32 +113,8 @@ internal static class ServerBench
     public static async Task<IReadOnlyList<BenchResult>> RunAsync(ServerBenchSettings settings, CancellationToken cancellationToken)
     {
         var bodies = settings.Sizes.Distinct().ToDictionary(ResourcePath, Body);
-        var spdyPort = FreePort();
-        var h2Port = FreePort();
-        var h1Port = FreePort();
-
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ListenSpdy([], [new IPEndPoint(IPAddress.Loopback, spdyPort)], null);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            // Cleartext HTTP/2 with prior knowledge (h2c), as h2load and HttpClient speak it on http:// URLs.
-            kestrel.Listen(IPAddress.Loopback, h2Port, listen => listen.Protocols = HttpProtocols.Http2);
-            kestrel.Listen(IPAddress.Loopback, h1Port, listen => listen.Protocols = HttpProtocols.Http1);
-        });
-        await using var app = builder.Build();
-        app.Run(async context =>
-        {
-            if (!bodies.TryGetValue(context.Request.Path.Value ?? "", out var body))
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return;
-            }
-            context.Response.ContentType = "application/octet-stream";
-            context.Response.ContentLength = body.Length;
-            await context.Response.Body.WriteAsync(body, context.RequestAborted);
-        });
-        await app.StartAsync(cancellationToken);
+        await using var server = await BenchServer.StartAsync(bodies, cancellationToken);
+        int spdyPort = server.SpdyPort, h2Port = server.Http2Port, h1Port = server.Http1Port;
 
         var folder = Directory.CreateTempSubdirectory("spdylab-bench-");
         try
@@ -151,6 +138,8 @@ internal static class ServerBench
                             BenchTarget.SpdyOurs => await RunOwnGeneratorAsync(cell, settings, bodies, SpdyWorkers(new Uri($"http://127.0.0.1:{spdyPort}")), null, cancellationToken),
                             BenchTarget.Http2Kestrel => await RunOwnGeneratorAsync(cell, settings, bodies, HttpClientWorkers(new Uri($"http://127.0.0.1:{h2Port}"), HttpVersion.Version20), null, cancellationToken),
                             BenchTarget.Http11Kestrel => await RunOwnGeneratorAsync(cell, settings, bodies, HttpClientWorkers(new Uri($"http://127.0.0.1:{h1Port}"), HttpVersion.Version11), null, cancellationToken),
+                            BenchTarget.SpdyOursRawFrames => await RunRawFramesAsync(cell, settings, RawProtocol.Spdy31, spdyPort, cancellationToken),
+                            BenchTarget.Http2KestrelRawFrames => await RunRawFramesAsync(cell, settings, RawProtocol.Http2, h2Port, cancellationToken),
                             BenchTarget.Http2KestrelH2load => settings.UseH2load
                                 ? await H2load.RunAsync(cell, new Uri($"http://127.0.0.1:{h2Port}{ResourcePath(size)}"), settings.Seconds, cancellationToken)
                                 : Skip(cell, "h2load not requested (--no-h2load)"),
@@ -169,20 +158,47 @@ internal static class ServerBench
         }
         finally
         {
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await app.StopAsync(stop.Token);
             folder.Delete(recursive: true);
         }
     }
 
-    internal static BenchResult Skip(BenchCell cell, string reason) => new(cell, 0, 0, 0, 0, double.NaN, double.NaN, 0, reason);
-
-    private static int FreePort()
+    /// <summary>
+    /// One cell driven by <see cref="RawLoad"/> on its own threads in this process: process CPU over the window
+    /// is generator + server, the generator threads' own CPU is subtracted for the server's.
+    /// </summary>
+    private static async Task<BenchResult> RunRawFramesAsync(BenchCell cell, ServerBenchSettings settings, RawProtocol protocol, int port,
+        CancellationToken cancellationToken)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var warmUp = TimeSpan.FromSeconds(Math.Min(1, settings.Seconds / 5));
+        var window = TimeSpan.FromSeconds(settings.Seconds);
+        var start = Stopwatch.GetTimestamp();
+        var raw = new RawLoadSettings
+        {
+            Protocol = protocol,
+            EndPoint = new IPEndPoint(IPAddress.Loopback, port),
+            Path = ResourcePath(cell.Size),
+            ExpectedBodyLength = cell.Size,
+            Load = cell.Load,
+            StartTimestamp = start,
+            WarmUp = warmUp,
+            Window = window,
+        };
+        var run = Task.Run(() => RawLoad.Run(raw, cancellationToken), cancellationToken);
+        await Task.Delay(warmUp, cancellationToken);
+        var cpuBefore = CpuSeconds(null);
+        var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), start + (long)((warmUp + window).TotalSeconds * Stopwatch.Frequency));
+        await Task.Delay(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken);
+        var cpuAfter = CpuSeconds(null);
+        var result = await run;
+        var cpu = cpuAfter - cpuBefore;
+        return new BenchResult(cell, result.WindowOk, result.Errors, result.WindowBad, result.WindowSeconds,
+            Percentile(result.SortedLatencyTicks, 0.50), Percentile(result.SortedLatencyTicks, 0.99), cpu, result.Note)
+        {
+            ServerCpuSeconds = Math.Max(0, cpu - result.GeneratorCpuSeconds),
+        };
     }
+
+    internal static BenchResult Skip(BenchCell cell, string reason) => new(cell, 0, 0, 0, 0, double.NaN, double.NaN, 0, reason);
 
     private static async Task<BenchResult> RunNodeAsync(BenchCell cell, ServerBenchSettings settings, Dictionary<string, byte[]> bodies,
         string folder, CancellationToken cancellationToken)

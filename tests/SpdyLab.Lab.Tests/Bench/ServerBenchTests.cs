@@ -38,6 +38,8 @@ public class ServerBenchTests
 
         var markdown = BenchReport.Render(settings, results, DateTimeOffset.UtcNow, "0 0 0", "0 0 0", null);
         Assert.That(markdown, Does.Contain("| 100 KB | 2x5 | SPDY/3.1 (ours) | SpdyClientConnection |"));
+        Assert.That(markdown, Does.Contain("| 100 KB | 2x5 | SPDY/3.1 (ours) | raw frames |"));
+        Assert.That(markdown, Does.Contain("| 100 KB | 2x5 | HTTP/2 (Kestrel) | raw frames |"));
         Assert.That(markdown, Does.Contain("SPDY(ours)/HTTP/2(Kestrel)"));
     }
 }
