@@ -11,7 +11,7 @@ internal sealed class ExperimentOptions
 {
     public Option<int?> Runs { get; } = new("--runs") { Description = "Runs (repetitions) per site and configuration, instead of the file's" };
     public Option<string?> Sites { get; } = new("--sites") { Description = "Comma-separated site names instead of the file's (e.g. google,yahoo)" };
-    public Option<int?> Parallel { get; } = new("--parallel", "-j") { Description = $"Worlds (trials) at the same time (default {SessionOptions.DefaultParallel}: two per core; watch the CPU load it reports)" };
+    public Option<int?> Parallel { get; } = new("--parallel", "-j") { Description = $"Worlds (trials) at the same time (default {SessionOptions.DefaultParallel}: four per core, at most 16; watch the CPU load it reports)" };
     public Option<string?> Out { get; } = new("--out", "-o") { Description = "Output folder (results.db, summary.txt, artifacts/); default results/NAME-TIMESTAMP" };
     public Option<bool> Resume { get; } = new("--resume") { Description = "Continue an interrupted run (the newest results/NAME-*, or --out DIR): finished trials are kept, not repeated" };
     public Option<bool> Pcap { get; } = new("--pcap") { Description = "Keep a pcap of every trial under OUT/artifacts/" };

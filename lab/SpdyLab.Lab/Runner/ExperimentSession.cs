@@ -27,10 +27,14 @@ public sealed record SessionOptions
     public string CommandLine { get; init; } = "";
 
     /// <summary>
-    /// The default parallelism: page loads on these links wait on the emulated link far more than on the
-    /// CPU, so two worlds per core; the runner shows the CPU load so a user can see when it is too many.
+    /// The default parallelism: four worlds per core (8 on a 2-core machine), at most 16. A page load on these
+    /// links waits on the emulated link far more than on the CPU (~0.17 s CPU per ~1.5 s trial), and with no
+    /// blocking on pool threads and a pool sized for the worlds, -j 8 on 2 cores gives the same medians as
+    /// -j 1 (docs/lab.md, "Parallelism"); the runner shows the CPU load so a user can see when it is too many.
     /// </summary>
-    public static int DefaultParallel => Math.Clamp(Environment.ProcessorCount * 2, 1, 16);
+    public static int DefaultParallel => Math.Clamp(Environment.ProcessorCount * WorldsPerCore, 1, 16);
+
+    public const int WorldsPerCore = 4;
 }
 
 /// <summary>
@@ -146,15 +150,17 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
             roundNumber++;
             cpu.Sample();
             loadAverages[level].Add(LoadAverage().Split(' ')[0]);
+            using var probe = TrialProfile.Enabled ? new PoolLatencyProbe() : null;
             var outcome = await new TrialRunner(executor, store, runnerOptions with { Parallel = level }, NullRunProgress.Instance)
                 .RunAsync(trials, cancellationToken);
+            probe?.Dispose();
             var load = cpu.Sample();
             busy[level] += (load ?? 0) * outcome.Elapsed.TotalSeconds;
             seconds[level] += outcome.Elapsed.TotalSeconds;
             ran += outcome.Ran;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"round {roundNumber}/{rounds.Count}: -j {level}, {outcome.Ran} trials ({outcome.Failed} failed, {outcome.SkippedAsDone} done before) " +
-                $"in {outcome.Elapsed.TotalSeconds:0} s, CPU load {(load ?? 0) * 100:0}%, load average {LoadAverage()}"));
+                $"in {outcome.Elapsed.TotalSeconds:0} s, CPU load {(load ?? 0) * 100:0}%, load average {LoadAverage()}{(probe is null ? "" : "; " + probe.Report())}"));
             if (outcome.Interrupted || outcome.AbortReason is not null)
             {
                 if (outcome.AbortReason is not null) await Console.Error.WriteLineAsync(outcome.AbortReason);

@@ -47,9 +47,10 @@ public sealed class ReplayServer : IAsyncDisposable
         var listen = endpoints.Count > 1
             ? endpoints.Select(e => e.Port).Distinct().Select(port => new IPEndPoint(IPAddress.Any, port)).ToList()
             : endpoints.ToList();
-        var handles = inClientNamespace
+        // RunIn*Namespace joins a thread of that namespace: waited for on a dedicated thread, not a pool thread.
+        var handles = await DedicatedThread.RunAsync("replay listeners", () => inClientNamespace
             ? world.RunInClientNamespace(() => listen.Select(OpenListener).ToList())
-            : world.RunInServerNamespace(() => listen.Select(OpenListener).ToList());
+            : world.RunInServerNamespace(() => listen.Select(OpenListener).ToList()));
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseSpdy(spdy => spdy.ShutdownTimeout = TimeSpan.FromMilliseconds(200));

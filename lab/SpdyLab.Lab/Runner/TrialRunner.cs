@@ -45,6 +45,7 @@ public sealed class TrialRunner(ITrialExecutor executor, ResultsStore store, Run
         }
 
         executor.CheckReady(pending);
+        EnsurePoolThreads(options.Parallel);
 
         int next = -1, succeeded = 0, failed = 0, consecutiveFailures = 0;
         string? abortReason = null;
@@ -135,6 +136,25 @@ public sealed class TrialRunner(ITrialExecutor executor, ResultsStore store, Run
         {
             Interlocked.Decrement(ref active);
         }
+    }
+
+    /// <summary>Pool threads the runner keeps ready per world: the client's and the server's socket work.</summary>
+    public const int PoolThreadsPerWorld = 2;
+
+    /// <summary>
+    /// Raises the thread pool's minimum to <see cref="PoolThreadsPerWorld"/> per world (never lowers it). The
+    /// pool starts with one thread per core (two here) and adds threads slowly when they are all busy or
+    /// blocked (the runner's own blocking work is on dedicated threads, but libraries still block a pool
+    /// thread now and then: process starts, SQLite, Kestrel's start and stop). Every page load's socket
+    /// continuations wait in that queue. Measured with <see cref="PoolLatencyProbe"/> at -j 8 on this 2-core
+    /// machine: work queued to the pool waited p99 31-75 ms (max 78-146 ms) with the default minimum, 0.7-2.5 ms
+    /// (max 2-28 ms) with 16 (docs/lab.md). Idle pool threads cost nothing but memory.
+    /// </summary>
+    public static void EnsurePoolThreads(int parallel)
+    {
+        ThreadPool.GetMinThreads(out var worker, out var io);
+        int wanted = Math.Max(1, parallel) * PoolThreadsPerWorld;
+        if (worker < wanted) ThreadPool.SetMinThreads(wanted, io);
     }
 
     private static void Fail(TrialRecord record, string error)

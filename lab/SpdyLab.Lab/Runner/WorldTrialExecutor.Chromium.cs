@@ -60,15 +60,31 @@ public sealed partial class WorldTrialExecutor
         // the replay server in the world's server namespace: the root namespace, where other worlds add and
         // remove devices and routes all the time, is invisible to it. (In the root namespace Chromium saw those
         // changes and aborted loads with net::ERR_NETWORK_CHANGED.) Link directions are the world's own.
-        using var world = await CreateWorldAsync(new WorldOptions
+        var world = await CreateWorldAsync(new WorldOptions
         {
             Link = spec,
             HostSide = HostSide.ServerNamespace,
             PcapDirectory = context.CapturePackets ? context.ArtifactDirectory : null,
         }, cancellationToken);
+        try
+        {
+            await LoadChromiumInWorldAsync(world, trial, record, context, original, snapshot, hosts, documentHost, tls, single, cancellationToken);
+        }
+        finally
+        {
+            // As for the built-in client: the world's teardown (Chromium's leftovers killed, ferries joined,
+            // namespaces deleted) runs on its own thread while the worker goes on.
+            await teardowns.AddAsync(world);
+        }
+    }
 
-        // The same addressing as the built-in client's trial: one address per origin host (multi-domain) or one for all.
-        var (map, listen) = ServerNamespaceEndpoints(world, hosts, single, tls ? TlsPort : PlainPort);
+    private async Task LoadChromiumInWorldAsync(World world, PlannedTrial trial, TrialRecord record, TrialContext context, Snapshot original,
+        Snapshot snapshot, List<string> hosts, string documentHost, bool tls, bool single, CancellationToken cancellationToken)
+    {
+        var configuration = trial.Configuration;
+        // The same addressing as the built-in client's trial: one address per origin host (multi-domain) or one
+        // for all. Adding addresses runs `ip` and waits for it: on a dedicated thread, not a pool thread.
+        var (map, listen) = await DedicatedThread.RunAsync("server addresses", () => ServerNamespaceEndpoints(world, hosts, single, tls ? TlsPort : PlainPort));
 
         var certificate = tls ? CertificateFor(trial.Site, HostsOf(original)) : null;
         await using var server = await ReplayServer.StartAsync(world, inClientNamespace: false, listen,

@@ -15,7 +15,7 @@ public sealed partial class WorldTrialExecutor
 {
     private readonly ConcurrentDictionary<string, PageDescription> pages = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task>> warmUps = new(StringComparer.Ordinal);
-    private readonly List<Task> teardowns = [];
+    private readonly BackgroundTeardowns teardowns = new();
 
     /// <summary>
     /// The trial with the client in this process. A socket belongs to the namespace of the thread that
@@ -75,44 +75,12 @@ public sealed partial class WorldTrialExecutor
         }
         finally
         {
-            TearDownInBackground(world);
+            // The page load is measured and the server stopped: the teardown runs while the worker goes on.
+            await teardowns.AddAsync(world);
         }
     }
 
-    /// <summary>
-    /// The page load is measured and the server stopped: the world's teardown (ferry threads joined, `ip
-    /// netns del`: ~60 ms here, several times that on a loaded machine, nearly all of it waiting) runs
-    /// in the background while the worker starts its next trial in another world. Bounded: with more than
-    /// <see cref="MaxPendingTeardowns"/> pending, the caller waits for them.
-    /// </summary>
-    private void TearDownInBackground(World world)
-    {
-        var teardown = Task.Run(() =>
-        {
-            using (TrialProfile.Measure("world: dispose (background)"))
-            {
-                world.Dispose();
-            }
-        });
-        Task[] wait = [];
-        lock (teardowns)
-        {
-            teardowns.RemoveAll(t => t.IsCompleted);
-            teardowns.Add(teardown);
-            if (teardowns.Count > MaxPendingTeardowns) wait = [.. teardowns];
-        }
-        if (wait.Length > 0) Task.WaitAll(wait);
-    }
-
-    private const int MaxPendingTeardowns = 16;
-
-    public async Task CompleteAsync()
-    {
-        Task[] pending;
-        lock (teardowns) pending = [.. teardowns];
-        await Task.WhenAll(pending);
-        lock (teardowns) teardowns.RemoveAll(t => t.IsCompleted);
-    }
+    public Task CompleteAsync() => teardowns.CompleteAsync();
 
     private async Task LoadInWorldAsync(World world, PlannedTrial trial, TrialRecord record, TrialContext context, Snapshot snapshot,
         List<string> hosts, string documentHost, bool tls, bool single, CancellationToken cancellationToken)
@@ -239,7 +207,8 @@ public sealed partial class WorldTrialExecutor
         {
             try
             {
-                return World.Create(options);
+                // World.Create waits for `ip` processes and joins a namespace thread: not on a pool thread.
+                return await DedicatedThread.RunAsync("world create", () => World.Create(options));
             }
             catch (Emulator.Interop.SystemCallException e) when (e.Errno == EBUSY && attempt < 5)
             {

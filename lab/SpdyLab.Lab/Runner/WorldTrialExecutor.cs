@@ -16,27 +16,12 @@ using SpdyLab.Sites.Snapshots;
 
 namespace SpdyLab.Lab.Runner;
 
-/// <summary>How the built-in client runs.</summary>
-public enum ClientMode
-{
-    /// <summary>
-    /// In this process, in the root namespace, on the host side of the world's link; the replay server
-    /// listens in the world's other namespace (roles swapped, link directions swapped to match). No
-    /// process start and no JIT per trial: the measured load is the warm client's.
-    /// </summary>
-    InProcess,
-
-    /// <summary>`spdylab load --json` as a child process inside the client namespace, the replay server in the
-    /// server namespace (every socket of the client is in its namespace by construction; costs a .NET start per trial).</summary>
-    ChildProcess,
-}
-
 /// <summary>
 /// The real trial (DESIGN.md §1): a World with the trial's link and seed, the replay server on one side
 /// (one address per origin host for multi-domain, one address for single-domain), the built-in client on
 /// the other, the client's metrics and the link's counters into the record, and the world torn down.
 /// </summary>
-public sealed partial class WorldTrialExecutor(ClientMode mode = ClientMode.InProcess) : ITrialExecutor
+public sealed partial class WorldTrialExecutor : ITrialExecutor
 {
     private const int PlainPort = 80, TlsPort = 443;
 
@@ -48,8 +33,6 @@ public sealed partial class WorldTrialExecutor(ClientMode mode = ClientMode.InPr
     public void CheckReady(IReadOnlyList<PlannedTrial> trials)
     {
         if (Privileges.WhyWorldsCannotBeBuilt() is { } problem) throw new InvalidOperationException(problem);
-        if (mode == ClientMode.ChildProcess && !Commands.CommandCatalog.All().Any(c => c.Name == "load"))
-            throw new InvalidOperationException("the built-in client (spdylab load) is not in this build yet; trials cannot run");
         if (WhyChromiumTrialsCannotRun(trials) is { } chromium) throw new InvalidOperationException(chromium);
         var catalog = Commands.SitesCommand.Catalog();
         var missing = trials.Select(t => t.Site).Distinct().Where(s => catalog.Find(s) is null).ToList();
@@ -61,94 +44,9 @@ public sealed partial class WorldTrialExecutor(ClientMode mode = ClientMode.InPr
     }
 
     public Task RunAsync(PlannedTrial trial, TrialRecord record, TrialContext context, CancellationToken cancellationToken) =>
-        trial.Client == Clients.Chromium ? RunChromiumAsync(trial, record, context, cancellationToken)
-        : mode == ClientMode.InProcess
-            ? RunInProcessAsync(trial, record, context, cancellationToken)
-            : RunChildProcessAsync(trial, record, context, cancellationToken);
-
-    private async Task RunChildProcessAsync(PlannedTrial trial, TrialRecord record, TrialContext context, CancellationToken cancellationToken)
-    {
-        var snapshot = SnapshotOf(trial.Site);
-        var configuration = trial.Configuration;
-        bool tls = configuration.Transport == Transports.Tls;
-        bool single = configuration.DomainMode == DomainModes.Single;
-        var hosts = HostsOf(snapshot);
-        var documentHost = snapshot.PageExchange?.Host ?? hosts.FirstOrDefault() ?? "";
-
-        var linkSpec = trial.Condition.ToLinkOptions(trial.Seed).ToSpec();
-        using var world = await CreateWorldAsync(new WorldOptions
-        {
-            Link = linkSpec,
-            HostSide = HostSide.ServerNamespace,
-            PcapDirectory = context.CapturePackets ? context.ArtifactDirectory : null,
-        }, cancellationToken);
-
-        var (hostEndpoints, listen) = ServerNamespaceEndpoints(world, hosts, single, tls ? TlsPort : PlainPort);
-
-        var replay = ReplayOptions(snapshot, configuration, single, documentHost);
-        var certificate = tls ? CertificateFor(trial.Site, hosts) : null;
-        await using var server = await ReplayServer.StartAsync(world, inClientNamespace: false, listen, replay, certificate,
-            tls ? [authority.Value.Root] : null, cancellationToken);
-
-        // Where the client finds each host: a temporary file named after the world, gone with the trial.
-        var hostsFile = Path.Combine(Path.GetTempPath(), $"spdylab-{world.Name}-hosts.txt");
-        await File.WriteAllLinesAsync(hostsFile, hostEndpoints.Select(h => $"{h.Key} {h.Value}"), cancellationToken);
-        try
-        {
-            await LoadAsync(trial, record, context, world, hostsFile, tls, single, cancellationToken);
-        }
-        finally
-        {
-            File.Delete(hostsFile);
-        }
-    }
-
-    private static async Task LoadAsync(PlannedTrial trial, TrialRecord record, TrialContext context, World world, string hostsFile,
-        bool tls, bool single, CancellationToken cancellationToken)
-    {
-        var configuration = trial.Configuration;
-        // The client gives up a little before the runner does, so a slow load still reports what it measured.
-        var clientTimeout = Math.Max(5, (int)context.TrialTimeout.TotalSeconds - 5);
-
-        var arguments = new List<string>
-        {
-            ClientAssembly, "load", "--site", Commands.SitesCommand.Catalog().Find(trial.Site)!, "--protocol", configuration.Protocol, "--json",
-            "--hosts", hostsFile, "--timeout", clientTimeout.ToString(CultureInfo.InvariantCulture),
-        };
-        if (tls) arguments.Add("--tls");
-        if (single) arguments.Add("--single-domain");
-        if (configuration.Feature != Features.None) arguments.Add("--" + configuration.Feature);
-        if (trial.Condition.Link.DownBps is { } down && trial.Condition.Link.UpBps is { } up)
-        {
-            arguments.AddRange(["--down", LinkValues.FormatRate(down), "--up", LinkValues.FormatRate(up),
-                "--rtt", trial.Condition.RttMs.ToString("0.###", CultureInfo.InvariantCulture) + "ms"]);
-        }
-        // Artifacts (HAR and pcap) only when asked: 10,000 HARs would fill a disk.
-        string? harPath = null;
-        if (context.CapturePackets)
-        {
-            Directory.CreateDirectory(context.ArtifactDirectory);
-            harPath = Path.Combine(context.ArtifactDirectory, "load.har");
-            arguments.AddRange(["--har", harPath]);
-        }
-
-        var start = world.ClientProcess(DotnetHost, arguments);
-        var (exitCode, stdout, stderr) = await RunProcessAsync(start, cancellationToken);
-
-        FillLinkCounters(record, world, swapped: false);
-        if (world.FerryFailure is { } ferry) throw new InvalidOperationException($"the link failed: {ferry.Message}");
-        var json = stdout.Trim();
-        if (!json.StartsWith('{'))
-            throw new InvalidOperationException($"spdylab load exited with {exitCode} and no result: {FirstLine(stderr)}");
-        FillClientMetrics(record, json);
-        record.HarPath = harPath is not null && File.Exists(harPath) ? harPath : null;
-        record.PcapPath = context.CapturePackets ? Path.Combine(context.ArtifactDirectory, "client.pcap") : null;
-        using var document = JsonDocument.Parse(json);
-        var failed = Int(document.RootElement, "failed") ?? 0;
-        var timedOut = document.RootElement.TryGetProperty("timedOut", out var t) && t.ValueKind == JsonValueKind.True;
-        if (failed > 0 || timedOut)
-            throw new InvalidOperationException($"{failed} resource(s) failed{(timedOut ? ", load timed out" : "")}: {FirstLine(stderr)}");
-    }
+        trial.Client == Clients.Chromium
+            ? RunChromiumAsync(trial, record, context, cancellationToken)
+            : RunInProcessAsync(trial, record, context, cancellationToken);
 
     /// <summary>
     /// Where each origin host is served in a world whose replay server is in the server namespace: one address
@@ -253,33 +151,6 @@ public sealed partial class WorldTrialExecutor(ClientMode mode = ClientMode.InPr
             }
         });
 
-    /// <summary>The dotnet host running this process (the client runs on the same runtime).</summary>
-    private static string DotnetHost => Environment.ProcessPath ?? "dotnet";
-
-    private static string ClientAssembly => typeof(WorldTrialExecutor).Assembly.Location;
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunProcessAsync(ProcessStartInfo start, CancellationToken cancellationToken)
-    {
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        start.StandardOutputEncoding = Encoding.UTF8;
-        start.Environment["SPDYLAB_ROOT"] = LabPaths.RepositoryRoot;
-        start.Environment["SPDYLAB_HOME"] = LabPaths.Home;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            throw;
-        }
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
     private static double? Double(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
 
@@ -288,10 +159,4 @@ public sealed partial class WorldTrialExecutor(ClientMode mode = ClientMode.InPr
 
     private static int? Int(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
-
-    private static string FirstLine(string text)
-    {
-        var line = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
-        return line.Length > 300 ? line[..300] : line;
-    }
 }
