@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 using SpdyLab.Client;
+using SpdyLab.Lab.Bench;
 using SpdyLab.Server.Hosting;
 
 namespace SpdyLab.Benchmarks.Profiling;
@@ -21,11 +22,13 @@ internal static class ServerProfile
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var protocol = args.ElementAtOrDefault(0) ?? "spdy";
+        var generator = args.ElementAtOrDefault(0) ?? "spdy";
+        var raw = generator.EndsWith("-raw", StringComparison.Ordinal);
+        var protocol = raw ? generator[..^4] : generator;
         var size = int.Parse(args.ElementAtOrDefault(1) ?? "1024");
         var load = (args.ElementAtOrDefault(2) ?? "1x100").Split('x').Select(int.Parse).ToArray();
         var seconds = double.Parse(args.ElementAtOrDefault(3) ?? "5", System.Globalization.CultureInfo.InvariantCulture);
-        var traceFile = Path.Combine(Path.GetTempPath(), $"spdylab-profile-{protocol}-{size}.nettrace");
+        var traceFile = Path.Combine(Path.GetTempPath(), $"spdylab-profile-{generator}-{size}.nettrace");
 
         var body = new byte[size];
         var port = FreePort();
@@ -48,6 +51,11 @@ internal static class ServerProfile
             await context.Response.Body.WriteAsync(body, context.RequestAborted);
         });
         await app.StartAsync();
+
+        if (raw)
+        {
+            return await RunRawAsync(protocol == "spdy" ? RawProtocol.Spdy31 : RawProtocol.Http2, port, size, new BenchLoad(load[0], load[1]), seconds, traceFile, app);
+        }
 
         var origin = new Uri($"http://127.0.0.1:{port}");
         var url = new Uri(origin, "/r.bin");
@@ -111,6 +119,45 @@ internal static class ServerProfile
             await item.DisposeAsync();
         }
 
+        await app.StopAsync();
+        return 0;
+    }
+
+    /// <summary>
+    /// The server alone under the raw-frame generator (lab/SpdyLab.Lab/Bench/RawLoad.cs, on its own threads): CPU per
+    /// request with and without the generator's threads; bytes allocated per request are the server's (the
+    /// generator allocates nothing per request once warm).
+    /// </summary>
+    private static async Task<int> RunRawAsync(RawProtocol protocol, int port, int size, BenchLoad load, double seconds, string traceFile, WebApplication app)
+    {
+        RawLoadSettings Settings(double window) => new()
+        {
+            Protocol = protocol,
+            EndPoint = new IPEndPoint(IPAddress.Loopback, port),
+            Path = "/r.bin",
+            ExpectedBodyLength = size,
+            Load = load,
+            WarmUp = TimeSpan.Zero,
+            Window = TimeSpan.FromSeconds(window),
+        };
+
+        RawLoad.Run(Settings(1), CancellationToken.None); // warm-up (JIT)
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes(precise: false);
+        var collections = GC.CollectionCount(0);
+        var watch = Stopwatch.StartNew();
+        RawLoadResult? result = null;
+        var summary = await EventPipeSampler.RunAsync(() => Task.Run(() => result = RawLoad.Run(Settings(seconds), CancellationToken.None)), traceFile, 45,
+            allocations: Environment.GetEnvironmentVariable("SPDYLAB_PROFILE") == "alloc");
+        var elapsed = watch.Elapsed.TotalSeconds;
+        var cpuUsed = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        var requests = result!.TotalResponses;
+        var bytesPerRequest = (GC.GetTotalAllocatedBytes(precise: false) - allocated) / (double)requests;
+        var gen0 = GC.CollectionCount(0) - collections;
+        Console.WriteLine($"{protocol} raw frames {size} B {load}: {result.WindowOk / result.WindowSeconds:F0} req/s, {cpuUsed * 1e6 / requests:F0} us CPU/req " +
+            $"(generator + server, sampling on), server alone ~{(cpuUsed - result.GeneratorCpuSeconds) * 1e6 / requests:F0} us, {bytesPerRequest:F0} B allocated/req, " +
+            $"{gen0} gen0 GCs, {result.Errors} errors, {result.TotalBad} bad{(result.Note is null ? "" : " (" + result.Note + ")")}, {elapsed:F1} s, load {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine(summary);
         await app.StopAsync();
         return 0;
     }

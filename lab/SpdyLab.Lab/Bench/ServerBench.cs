@@ -31,14 +31,6 @@ internal sealed class ServerBenchSettings
     public Action<string>? Progress { get; init; }
 }
 
-/// <summary>C connections, each carrying S requests at a time (HTTP/1.1: C x S pooled connections).</summary>
-internal readonly record struct BenchLoad(int Connections, int Streams)
-{
-    public int Concurrency => Connections * Streams;
-
-    public override string ToString() => $"{Connections}x{Streams}";
-}
-
 /// <summary>Who serves and who loads in one cell of the table.</summary>
 internal enum BenchTarget
 {
