@@ -44,11 +44,11 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
         var entry = Find(name);
         if (entry is null)
         {
-            AddEntry(new Entry(name, [value]));
+            AddEntry(new Entry(name, value));
         }
         else
         {
-            entry.Values.Add(value);
+            entry.Add(value);
         }
 
         return this;
@@ -63,12 +63,11 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
         var entry = Find(name);
         if (entry is null)
         {
-            AddEntry(new Entry(name, [value]));
+            AddEntry(new Entry(name, value));
         }
         else
         {
-            entry.Values.Clear();
-            entry.Values.Add(value);
+            entry.Reset(value);
         }
 
         return this;
@@ -89,22 +88,22 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
     public bool Contains(string name) => Find(LowerAscii(name)) is not null;
 
     /// <summary>The first value of the name, or null.</summary>
-    public string? Get(string name) => Find(LowerAscii(name))?.Values[0];
+    public string? Get(string name) => Find(LowerAscii(name))?.First;
 
     /// <summary>Every value of the name (empty if absent).</summary>
-    public IReadOnlyList<string> GetValues(string name) => (IReadOnlyList<string>?)Find(LowerAscii(name))?.Values ?? Array.Empty<string>();
+    public IReadOnlyList<string> GetValues(string name) => Find(LowerAscii(name))?.Values ?? Array.Empty<string>();
 
     /// <summary>The value as it goes on the wire: all values joined by NUL.</summary>
     public string? GetJoined(string name)
     {
         var entry = Find(LowerAscii(name));
-        return entry is null ? null : string.Join('\0', entry.Values);
+        return entry is null ? null : entry.Count == 1 ? entry.First : string.Join('\0', entry.Values);
     }
 
     public string? this[string name] => Get(name);
 
     /// <summary>Each name once with its values, in insertion order (what the encoder writes).</summary>
-    public IEnumerable<(string Name, IReadOnlyList<string> Values)> Groups => _entries.Select(e => (e.Name, (IReadOnlyList<string>)e.Values));
+    public IEnumerable<(string Name, IReadOnlyList<string> Values)> Groups => _entries.Select(e => (e.Name, e.Values));
 
     // List, not IReadOnlyList: foreach over it then uses the struct enumerator (no allocation per header block).
     internal List<Entry> Entries => _entries;
@@ -132,7 +131,7 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
         var copy = new HeaderList();
         foreach (var entry in _entries)
         {
-            copy.AddEntry(new Entry(entry.Name, new List<string>(entry.Values)));
+            copy.AddEntry(entry.Copy());
         }
 
         return copy;
@@ -142,9 +141,9 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
     {
         foreach (var entry in _entries)
         {
-            foreach (var value in entry.Values)
+            for (var i = 0; i < entry.Count; i++)
             {
-                yield return new KeyValuePair<string, string>(entry.Name, value);
+                yield return new KeyValuePair<string, string>(entry.Name, entry[i]);
             }
         }
     }
@@ -187,5 +186,43 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
         return name;
     }
 
-    internal sealed record Entry(string Name, List<string> Values);
+    /// <summary>
+    /// One name and its values. Nearly every header has one value: it is held in a field, and a list is made only
+    /// for a second value (a list per name was a good part of what a small request allocated).
+    /// </summary>
+    internal sealed class Entry(string name, string first)
+    {
+        private string _first = first;
+        private List<string>? _more;
+
+        public string Name { get; } = name;
+
+        public string First => _first;
+
+        public int Count => 1 + (_more?.Count ?? 0);
+
+        public string this[int index] => index == 0 ? _first : _more![index - 1];
+
+        /// <summary>The values as a list (allocates: for callers that ask for all values, not for the codec).</summary>
+        public IReadOnlyList<string> Values => _more is null ? [_first] : [_first, .. _more];
+
+        public void Add(string value) => (_more ??= []).Add(value);
+
+        public void Reset(string value)
+        {
+            _first = value;
+            _more = null;
+        }
+
+        public Entry Copy()
+        {
+            var copy = new Entry(Name, _first);
+            if (_more is not null)
+            {
+                copy._more = [.. _more];
+            }
+
+            return copy;
+        }
+    }
 }

@@ -122,7 +122,7 @@ public abstract class SpdyProtocolProfile
     public HeaderList CreateResponseHeaders(int status, string? reason = null, IEnumerable<KeyValuePair<string, string>>? extra = null, string version = "HTTP/1.1")
     {
         var headers = new HeaderList();
-        headers.Add(StatusHeader, $"{status} {reason ?? ReasonPhrase(status)}".TrimEnd());
+        headers.Add(StatusHeader, reason is null && status == 200 ? "200 OK" : $"{status} {reason ?? ReasonPhrase(status)}".TrimEnd());
         headers.Add(VersionHeader, version);
         AddExtra(headers, extra);
         return headers;

@@ -31,12 +31,12 @@ public static class HeaderBlockCodec
         foreach (var entry in headers.Entries)
         {
             length += lengthFieldSize + entry.Name.Length + lengthFieldSize;
-            foreach (var value in entry.Values)
+            for (var i = 0; i < entry.Count; i++)
             {
-                length += value.Length;
+                length += entry[i].Length;
             }
 
-            length += entry.Values.Count - 1; // the NUL separators
+            length += entry.Count - 1; // the NUL separators
         }
 
         return length;
@@ -53,10 +53,10 @@ public static class HeaderBlockCodec
         {
             WriteLength(span, ref position, entry.Name.Length, lengthFieldSize);
             position += Encoding.Latin1.GetBytes(entry.Name, span[position..]);
-            var valueLength = entry.Values.Count - 1;
-            foreach (var value in entry.Values)
+            var valueLength = entry.Count - 1;
+            for (var i = 0; i < entry.Count; i++)
             {
-                valueLength += value.Length;
+                valueLength += entry[i].Length;
             }
 
             if (lengthFieldSize == 2 && (valueLength > ushort.MaxValue || entry.Name.Length > ushort.MaxValue))
@@ -65,14 +65,14 @@ public static class HeaderBlockCodec
             }
 
             WriteLength(span, ref position, valueLength, lengthFieldSize);
-            for (var i = 0; i < entry.Values.Count; i++)
+            for (var i = 0; i < entry.Count; i++)
             {
                 if (i > 0)
                 {
                     span[position++] = 0;
                 }
 
-                position += Encoding.Latin1.GetBytes(entry.Values[i], span[position..]);
+                position += Encoding.Latin1.GetBytes(entry[i], span[position..]);
             }
         }
 
@@ -103,7 +103,7 @@ public static class HeaderBlockCodec
                 throw SpdyProtocolException.StreamError(streamId, RstStatus.ProtocolError, "NUL in a header name");
             }
 
-            var nameText = Encoding.Latin1.GetString(name).ToLowerInvariant();
+            var nameText = Known(name) ?? Encoding.Latin1.GetString(name).ToLowerInvariant();
             // A hostile block can hold tens of thousands of tiny pairs: HeaderList indexes its names past a few,
             // so this stays linear; a usual block of a dozen names is scanned without allocating a set.
             if (headers.HasLowercaseName(nameText))
@@ -118,20 +118,28 @@ public static class HeaderBlockCodec
                 throw SpdyProtocolException.StreamError(streamId, RstStatus.ProtocolError, $"illegal NUL placement in the value of '{nameText}'");
             }
 
-            var values = new List<string>(1);
+            HeaderList.Entry? entry = null;
             if (value.Length == 0)
             {
-                values.Add(string.Empty);
+                entry = new HeaderList.Entry(nameText, string.Empty);
             }
             else
             {
                 foreach (var range in value.Split((byte)0))
                 {
-                    values.Add(Encoding.Latin1.GetString(value[range]));
+                    var text = Known(value[range]) ?? Encoding.Latin1.GetString(value[range]);
+                    if (entry is null)
+                    {
+                        entry = new HeaderList.Entry(nameText, text);
+                    }
+                    else
+                    {
+                        entry.Add(text);
+                    }
                 }
             }
 
-            headers.AddEntry(new HeaderList.Entry(nameText, values));
+            headers.AddEntry(entry!);
         }
 
         if (position != block.Length)
@@ -140,6 +148,31 @@ public static class HeaderBlockCodec
         }
 
         return headers;
+    }
+
+    /// <summary>Names and values nearly every request or response carries, handed out as one shared string each
+    /// instead of a new one per header block.</summary>
+    private static readonly string[] KnownStrings =
+    [
+        ":method", ":path", ":version", ":host", ":scheme", ":status", "method", "url", "version", "host", "scheme", "status",
+        "GET", "HTTP/1.1", "http", "https", "200 OK", "user-agent", "accept", "accept-encoding", "accept-language",
+        "content-type", "content-length", "cache-control", "date", "server", "x-associated-content",
+    ];
+
+    private static readonly byte[][] KnownBytes = [.. KnownStrings.Select(Encoding.Latin1.GetBytes)];
+
+    /// <summary>The shared string for these exact bytes (case-sensitive: names are lowercased only when new), or null.</summary>
+    private static string? Known(ReadOnlySpan<byte> bytes)
+    {
+        for (var i = 0; i < KnownBytes.Length; i++)
+        {
+            if (KnownBytes[i].Length == bytes.Length && bytes.SequenceEqual(KnownBytes[i]))
+            {
+                return KnownStrings[i];
+            }
+        }
+
+        return null;
     }
 
     private static void WriteLength(Span<byte> span, ref int position, int value, int size)

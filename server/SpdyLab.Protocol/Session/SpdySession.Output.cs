@@ -194,6 +194,8 @@ public sealed partial class SpdySession
         var output = _transport.Output;
         var written = new List<TaskCompletionSource>();
         var finishedWrites = new List<PendingWrite>();
+        var controls = new OutFrame[32];
+        var chunks = new DataChunk[32];
         try
         {
             while (true)
@@ -202,58 +204,75 @@ public sealed partial class SpdySession
                 var finished = false;
                 while (bytes < FlushThreshold)
                 {
-                    OutFrame control;
-                    DataChunk chunk = default;
-                    var haveChunk = false;
-                    var haveControl = false;
+                    // Several frames per lock acquisition: the request tasks queueing replies and the reader take the
+                    // same lock, and a lock round per frame made the writer the most contended taker of it.
+                    var controlCount = 0;
+                    var chunkCount = 0;
                     lock (_lock)
                     {
-                        if (_control.TryDequeue(out control))
+                        while (controlCount < controls.Length && _control.TryDequeue(out controls[controlCount]))
                         {
-                            haveControl = true;
-                            if (control.PeerTriggered)
+                            if (controls[controlCount].PeerTriggered)
                             {
                                 _queuedPeerTriggered--;
                             }
+
+                            controlCount++;
                         }
-                        else if (!_outputShutdown && TryPickDataLocked(out chunk))
+
+                        if (controlCount == 0 && !_outputShutdown)
                         {
-                            haveChunk = true;
+                            var budget = FlushThreshold - bytes;
+                            while (chunkCount < chunks.Length && budget > 0 && TryPickDataLocked(out chunks[chunkCount]))
+                            {
+                                budget -= 8 + chunks[chunkCount].Data.Length;
+                                chunkCount++;
+                            }
                         }
-                        else if (_outputShutdown)
+                        else if (controlCount == 0 && _outputShutdown)
                         {
                             finished = true;
                         }
                     }
 
-                    if (haveControl)
+                    if (controlCount > 0)
                     {
-                        bytes += WriteControl(output, control);
-                        if (control.Written is not null)
+                        for (var i = 0; i < controlCount; i++)
                         {
-                            written.Add(control.Written);
+                            bytes += WriteControl(output, controls[i]);
+                            if (controls[i].Written is not null)
+                            {
+                                written.Add(controls[i].Written!);
+                            }
+
+                            controls[i] = default; // drop the header list reference
                         }
 
                         continue;
                     }
 
-                    if (!haveChunk)
+                    if (chunkCount == 0)
                     {
                         break;
                     }
 
-                    _writer.WriteData(output, chunk.StreamId, chunk.Data.Span, chunk.Fin);
-                    bytes += 8 + chunk.Data.Length;
-                    Interlocked.Add(ref Counters.dataBytesSent, chunk.Data.Length);
-                    Interlocked.Increment(ref Counters.framesSent);
-                    if (_options.Trace is not null)
+                    for (var i = 0; i < chunkCount; i++)
                     {
-                        Trace($"-> DATA stream={chunk.StreamId} len={chunk.Data.Length}{(chunk.Fin ? " FIN" : string.Empty)}");
-                    }
+                        var chunk = chunks[i];
+                        chunks[i] = default;
+                        _writer.WriteData(output, chunk.StreamId, chunk.Data.Span, chunk.Fin);
+                        bytes += 8 + chunk.Data.Length;
+                        Interlocked.Add(ref Counters.dataBytesSent, chunk.Data.Length);
+                        Interlocked.Increment(ref Counters.framesSent);
+                        if (_options.Trace is not null)
+                        {
+                            Trace($"-> DATA stream={chunk.StreamId} len={chunk.Data.Length}{(chunk.Fin ? " FIN" : string.Empty)}");
+                        }
 
-                    if (chunk.Finished is not null)
-                    {
-                        finishedWrites.Add(chunk.Finished);
+                        if (chunk.Finished is not null)
+                        {
+                            finishedWrites.Add(chunk.Finished);
+                        }
                     }
                 }
 
@@ -268,7 +287,7 @@ public sealed partial class SpdySession
 
                     foreach (var write in finishedWrites)
                     {
-                        write.Completion.TrySetResult();
+                        write.Finish();
                     }
 
                     written.Clear();

@@ -1085,7 +1085,8 @@ public sealed partial class SpdySession : IAsyncDisposable
             stream.CloseError = error;
             while (stream.PendingWrites.TryDequeue(out var write))
             {
-                write.Completion.TrySetException(error);
+                // A copied write's buffer is left to the GC: the writer may still be copying a chunk of it.
+                write.Completion?.TrySetException(error);
             }
 
             // Unread data will never be consumed: give its session window back (3.1).
@@ -1374,6 +1375,57 @@ public sealed partial class SpdySession : IAsyncDisposable
         SignalWriter();
     }
 
+    /// <summary>Bodies up to this size go with their reply as a pooled copy (<see cref="SpdyStream.WriteReplyAndDataAsync"/>):
+    /// at most this much per stream is held beyond what the caller owns.</summary>
+    public const int SmallBodyCopyLimit = 16 * 1024;
+
+    /// <summary>Where those copies come from: rented by request tasks and returned by session writers, so a pool
+    /// without per-thread caches (ArrayPool.Shared's would keep allocating on the renting threads).</summary>
+    internal static readonly System.Buffers.ArrayPool<byte> SmallBodies = System.Buffers.ArrayPool<byte>.Create(SmallBodyCopyLimit, 128);
+
+    internal ValueTask EnqueueReplyAndData(SpdyStream stream, HeaderList headers, ReadOnlyMemory<byte> body, bool endStream, CancellationToken cancellationToken)
+    {
+        if (body.IsEmpty || body.Length > SmallBodyCopyLimit)
+        {
+            EnqueueHeaders(stream, headers, endStream && body.IsEmpty);
+            return body.IsEmpty ? ValueTask.CompletedTask : EnqueueData(stream, body, endStream, cancellationToken);
+        }
+
+        var copy = SmallBodies.Rent(body.Length);
+        body.Span.CopyTo(copy);
+        try
+        {
+            lock (_lock)
+            {
+                ThrowIfStreamUnwritableLocked(stream);
+                if (stream.PendingWrites.Count > 0)
+                {
+                    throw new InvalidOperationException($"{stream}: await WriteDataAsync before writing headers (frames of a stream go out in order)");
+                }
+
+                // Control frames go out before DATA, so the reply precedes its body on the wire.
+                var kind = !stream.IsLocal && !stream.ReplySent ? OutKind.SynReply : OutKind.Headers;
+                stream.ReplySent = true;
+                EnqueueLocked(new OutFrame { Kind = kind, StreamId = stream.Id, Headers = headers });
+                stream.PendingWrites.Enqueue(new PendingWrite(copy, body.Length, endStream));
+                if (endStream)
+                {
+                    stream.LocalClosed = true;
+                }
+
+                ReadyLocked(stream);
+            }
+        }
+        catch
+        {
+            SmallBodies.Return(copy);
+            throw;
+        }
+
+        SignalWriter();
+        return ValueTask.CompletedTask;
+    }
+
     internal ValueTask EnqueueData(SpdyStream stream, ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken)
     {
         PendingWrite write;
@@ -1409,17 +1461,18 @@ public sealed partial class SpdySession : IAsyncDisposable
         if (cancellationToken.CanBeCanceled)
         {
             // A write given up half-way leaves the peer with part of a body: cancel the stream.
+            var completion = write.Completion!;
             var registration = cancellationToken.Register(() =>
             {
-                if (!write.Completion.Task.IsCompleted)
+                if (!completion.Task.IsCompleted)
                 {
                     stream.Reset(RstStatus.Cancel);
                 }
             });
-            write.Completion.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
+            completion.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
         }
 
-        return new ValueTask(write.Completion.Task);
+        return new ValueTask(write.Completion!.Task);
     }
 
     private static void ThrowIfStreamUnwritableLocked(SpdyStream stream)

@@ -147,6 +147,19 @@ public sealed class SpdyStream
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// The reply headers (SYN_REPLY, or HEADERS on our push) and the whole body of a small response under one
+    /// session-lock acquisition: the body (up to <see cref="SpdySession.SmallBodyCopyLimit"/> bytes) is copied into
+    /// a pooled buffer, so this completes at once instead of when the writer has framed it. A larger body is sent
+    /// as <see cref="WriteHeadersAsync"/> then <see cref="WriteDataAsync"/> would.
+    /// </summary>
+    public ValueTask WriteReplyAndDataAsync(HeaderList headers, ReadOnlyMemory<byte> body, bool endStream, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        cancellationToken.ThrowIfCancellationRequested();
+        return _session.EnqueueReplyAndData(this, headers, body, endStream, cancellationToken);
+    }
+
     /// <summary>Queues body bytes; they go out in DATA frames of at most DataChunkSize, ordered by priority and
     /// limited by flow control. Completes when the last byte has been framed into the connection's output.
     /// <paramref name="data"/> must stay unchanged until then.</summary>
@@ -264,15 +277,45 @@ internal enum StreamState
 }
 
 /// <summary>Body bytes waiting in the output scheduler.</summary>
-internal sealed class PendingWrite(ReadOnlyMemory<byte> data, bool fin)
+internal sealed class PendingWrite
 {
-    public ReadOnlyMemory<byte> Data { get; } = data;
+    /// <summary>The caller's bytes: the caller waits on <see cref="Completion"/> before reusing them.</summary>
+    public PendingWrite(ReadOnlyMemory<byte> data, bool fin)
+    {
+        Data = data;
+        Fin = fin;
+        Completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
-    public bool Fin { get; } = fin;
+    /// <summary>A copy in a pooled buffer that nobody waits for; the writer returns it once framed.</summary>
+    public PendingWrite(byte[] rented, int length, bool fin)
+    {
+        Data = rented.AsMemory(0, length);
+        Fin = fin;
+        Rented = rented;
+    }
+
+    public ReadOnlyMemory<byte> Data { get; }
+
+    public bool Fin { get; }
 
     public int Offset { get; set; }
 
-    public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Null for a copied write (<see cref="Rented"/>).</summary>
+    public TaskCompletionSource? Completion { get; }
+
+    public byte[]? Rented { get; private set; }
+
+    /// <summary>Framed: give the copy back to the pool (only the writer calls this, after copying the last chunk out).</summary>
+    public void Finish()
+    {
+        Completion?.TrySetResult();
+        if (Rented is { } rented)
+        {
+            Rented = null;
+            SpdySession.SmallBodies.Return(rented);
+        }
+    }
 }
 
 /// <summary>The input of a stream the peer cannot send on: empty and complete from the start.</summary>

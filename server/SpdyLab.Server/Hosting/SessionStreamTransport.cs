@@ -19,6 +19,14 @@ internal sealed class SessionStreamTransport(SpdySession session, SpdyStream str
         return stream.WriteHeadersAsync(list, endStream, cancellationToken);
     }
 
+    public override ValueTask SendResponseAsync(int status, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body,
+        CancellationToken cancellationToken)
+    {
+        // SYN_REPLY (or a push's HEADERS) and the body under one session-lock acquisition.
+        var list = session.Profile.CreateResponseHeaders(status, null, headers);
+        return stream.WriteReplyAndDataAsync(list, body, endStream: true, cancellationToken);
+    }
+
     public override ValueTask SendDataAsync(ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken) =>
         stream.WriteDataAsync(data, endStream, cancellationToken);
 

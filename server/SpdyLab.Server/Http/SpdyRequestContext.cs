@@ -64,7 +64,7 @@ internal sealed class SpdyRequestContext :
         Body = requestBody is null ? Stream.Null : new RequestBodyStream(requestBody.AsStream(), bodyTimeout ?? Timeout.InfiniteTimeSpan, this);
         ResponseHeaders = new HeaderDictionary();
         _writer = new ResponseBodyWriter(this);
-        Features = new FeatureCollection();
+        Features = new FeatureCollection(initialCapacity: 12);
         Features.Set<IHttpRequestFeature>(this);
         Features.Set<IHttpResponseFeature>(this);
         Features.Set<IHttpResponseBodyFeature>(this);
@@ -326,6 +326,13 @@ internal sealed class SpdyRequestContext :
             {
                 throw new InvalidOperationException("the response is complete");
             }
+            if (!_started && data.Length > 0 && !IsHead && (!cancellationToken.CanBeCanceled || cancellationToken == _aborted.Token)
+                && await StartLockedAsync(endStream: false, cancellationToken, data, bodyIsWhole: false))
+            {
+                // A first write that is the whole body (Content-Length) went out with the head.
+                _writer.ReturnBuffer();
+                return;
+            }
             await StartLockedAsync(endStream: false, cancellationToken);
             if (data.Length > 0 && !IsHead)
             {
@@ -377,8 +384,11 @@ internal sealed class SpdyRequestContext :
             }
             if (!_started)
             {
-                await StartLockedAsync(endStream: pending.Length == 0, CancellationToken.None);
-                if (pending.Length > 0)
+                if (pending.Length == 0)
+                {
+                    await StartLockedAsync(endStream: true, CancellationToken.None);
+                }
+                else if (!await StartLockedAsync(endStream: false, _aborted.Token, pending, bodyIsWhole: true))
                 {
                     await _transport.SendDataAsync(pending, endStream: true, _aborted.Token);
                 }
@@ -398,11 +408,19 @@ internal sealed class SpdyRequestContext :
 
     private bool IsHead => HttpMethods.IsHead(Method);
 
-    private async Task StartLockedAsync(bool endStream, CancellationToken cancellationToken)
+    private Task StartLockedAsync(bool endStream, CancellationToken cancellationToken) =>
+        StartLockedAsync(endStream, cancellationToken, ReadOnlyMemory<byte>.Empty, bodyIsWhole: false);
+
+    /// <summary>
+    /// Sends the response head (once). With <paramref name="body"/> that turns out to be the whole body
+    /// (<paramref name="bodyIsWhole"/>, or exactly Content-Length once the OnStarting callbacks ran), head, body and FIN
+    /// go in one <see cref="StreamTransport.SendResponseAsync"/> and this answers true: the response is complete.
+    /// </summary>
+    private async Task<bool> StartLockedAsync(bool endStream, CancellationToken cancellationToken, ReadOnlyMemory<byte> body, bool bodyIsWhole)
     {
         if (_started)
         {
-            return;
+            return false;
         }
         for (var i = _onStarting.Count - 1; i >= 0; i--)
         {
@@ -419,11 +437,19 @@ internal sealed class SpdyRequestContext :
             endStream = true;
         }
         _contentLength = IsHead ? null : ResponseHeaders.ContentLength;
+        if (!endStream && !body.IsEmpty && !IsHead && (bodyIsWhole || _contentLength == body.Length))
+        {
+            await _transport.SendResponseAsync(_statusCode, ToSpdyHeaders(ResponseHeaders), body, cancellationToken);
+            _bodyBytesSent = body.Length;
+            _completed = true;
+            return true;
+        }
         await _transport.SendHeadersAsync(_statusCode, ToSpdyHeaders(ResponseHeaders), endStream, cancellationToken);
         if (endStream)
         {
             _completed = true;
         }
+        return false;
     }
 
     /// <summary>

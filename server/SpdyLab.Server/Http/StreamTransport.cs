@@ -14,6 +14,17 @@ internal abstract class StreamTransport
     /// <summary>Sends body bytes (DATA frames, flow control permitting); the memory may be reused once this completes.</summary>
     public abstract ValueTask SendDataAsync(ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Sends the response head and its whole body, then FIN: one call for the common small response, so an
+    /// engine can queue both at once. The memory may be reused once this completes.
+    /// </summary>
+    public virtual async ValueTask SendResponseAsync(int status, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body,
+        CancellationToken cancellationToken)
+    {
+        await SendHeadersAsync(status, headers, endStream: false, cancellationToken);
+        await SendDataAsync(body, endStream: true, cancellationToken);
+    }
+
     /// <summary>Abandons the stream: RST_STREAM CANCEL (<paramref name="cancel"/>) or INTERNAL_ERROR.</summary>
     public abstract void Reset(bool cancel);
 

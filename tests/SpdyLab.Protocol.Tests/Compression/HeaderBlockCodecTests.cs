@@ -93,7 +93,7 @@ public class HeaderBlockCodecTests
         var headers = new HeaderList();
         for (var i = 0; i < 28_000; i++)
         {
-            headers.AddEntry(new HeaderList.Entry(i.ToString("x", System.Globalization.CultureInfo.InvariantCulture), [string.Empty]));
+            headers.AddEntry(new HeaderList.Entry(i.ToString("x", System.Globalization.CultureInfo.InvariantCulture), string.Empty));
         }
 
         HeaderBlockCodec.Serialize(headers, 4, output);
