@@ -80,4 +80,69 @@ public class BlockingWorkTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    /// <summary>Counts how many Chromium trials and how many trials in all run at once.</summary>
+    private sealed class CountingExecutor : ITrialExecutor
+    {
+        private int chromium, all;
+        public int MaxChromium, MaxAll;
+
+        public void CheckReady(IReadOnlyList<PlannedTrial> trials) { }
+
+        public async Task RunAsync(PlannedTrial trial, TrialRecord record, TrialContext context, CancellationToken cancellationToken)
+        {
+            bool isChromium = trial.Client == Clients.Chromium;
+            int nowAll = Interlocked.Increment(ref all);
+            int nowChromium = isChromium ? Interlocked.Increment(ref chromium) : 0;
+            lock (this)
+            {
+                MaxAll = Math.Max(MaxAll, nowAll);
+                MaxChromium = Math.Max(MaxChromium, nowChromium);
+            }
+            try
+            {
+                await Task.Delay(isChromium ? 30 : 10, cancellationToken);
+                record.PltMs = 1000;
+            }
+            finally
+            {
+                if (isChromium) Interlocked.Decrement(ref chromium);
+                Interlocked.Decrement(ref all);
+            }
+        }
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task TrialRunner_ChromiumTrials_RunOneAtATime_WhileOthersFillTheParallelism(CancellationToken cancellationToken)
+    {
+        var directory = Directory.CreateTempSubdirectory("spdylab-chromium-gate-").FullName;
+        try
+        {
+            // Each site's block holds two Chromium rows next to each other, as in the whitepaper design.
+            var experiment = ExperimentLoader.Parse("""
+                experiment: gate
+                runs: 3
+                sites: [s1, s2, s3, s4]
+                designs:
+                  - design: custom
+                    links: [cable]
+                    configurations: [{protocol: h2, transport: tls}, {protocol: spdy/3, domain: single}, {protocol: http/1.1},
+                                     {protocol: http/1.1, transport: tls, client: chromium}, {protocol: h2, transport: tls, client: chromium}]
+                """, "gate.yaml");
+            var plan = ExperimentMatrix.Expand(experiment, () => []);
+            using var store = ResultsStore.OpenOrCreate(Path.Combine(directory, "results.db"), ExperimentInfo.StartingNow("gate", "", "test"));
+            var executor = new CountingExecutor();
+
+            var outcome = await new TrialRunner(executor, store, new RunnerOptions { Parallel = 6, TrialTimeout = TimeSpan.FromSeconds(10) },
+                NullRunProgress.Instance).RunAsync(plan, cancellationToken);
+
+            Assert.That(outcome.Succeeded, Is.EqualTo(plan.Count));
+            Assert.That(executor.MaxChromium, Is.EqualTo(1), "at most one Chromium trial at a time");
+            Assert.That(executor.MaxAll, Is.GreaterThan(2), "the other trials still run in parallel");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
