@@ -210,6 +210,7 @@ public sealed partial class SpdySession
                     var chunkCount = 0;
                     lock (_lock)
                     {
+                        DrainRepliesLocked();
                         while (controlCount < controls.Length && _control.TryDequeue(out controls[controlCount]))
                         {
                             if (controls[controlCount].PeerTriggered)

@@ -101,6 +101,10 @@ public sealed class SpdyStream
 
     internal bool ReplySent { get; set; }
 
+    /// <summary>A reply with its small body waits in the session's lock-free reply queue (set by the one caller
+    /// that queued it; the writer moves it into the output under the lock).</summary>
+    internal bool ReplyQueued { get; set; }
+
     internal bool ReplyReceived { get; set; }
 
     internal bool InputAbandoned { get; set; }
