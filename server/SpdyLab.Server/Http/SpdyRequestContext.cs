@@ -28,8 +28,9 @@ internal sealed class SpdyRequestContext :
     private readonly CancellationTokenSource _aborted;
     private readonly SpdyConnectionInfo _connection;
     private readonly ResponseBodyWriter _writer;
-    private readonly List<(Func<object, Task> Callback, object State)> _onStarting = [];
-    private readonly List<(Func<object, Task> Callback, object State)> _onCompleted = [];
+    // Made on first registration: most requests register none.
+    private List<(Func<object, Task> Callback, object State)>? _onStarting;
+    private List<(Func<object, Task> Callback, object State)>? _onCompleted;
     private readonly SemaphoreSlim _responseLock = new(1, 1);
     private Stream? _responseStream;
     private bool _started;
@@ -197,10 +198,10 @@ internal sealed class SpdyRequestContext :
     public void OnStarting(Func<object, Task> callback, object state)
     {
         ThrowIfStarted();
-        _onStarting.Add((callback, state));
+        (_onStarting ??= []).Add((callback, state));
     }
 
-    public void OnCompleted(Func<object, Task> callback, object state) => _onCompleted.Add((callback, state));
+    public void OnCompleted(Func<object, Task> callback, object state) => (_onCompleted ??= []).Add((callback, state));
 
     // ---- IHttpResponseBodyFeature
     public Stream Stream => _responseStream ??= _writer.AsStream(leaveOpen: true);
@@ -292,6 +293,11 @@ internal sealed class SpdyRequestContext :
 
     private async Task RunOnCompletedAsync()
     {
+        if (_onCompleted is null)
+        {
+            return;
+        }
+
         for (var i = _onCompleted.Count - 1; i >= 0; i--)
         {
             try
@@ -422,9 +428,9 @@ internal sealed class SpdyRequestContext :
         {
             return false;
         }
-        for (var i = _onStarting.Count - 1; i >= 0; i--)
+        for (var i = (_onStarting?.Count ?? 0) - 1; i >= 0; i--)
         {
-            await _onStarting[i].Callback(_onStarting[i].State);
+            await _onStarting![i].Callback(_onStarting[i].State);
         }
         if (BeforeHeadersSent is { } before)
         {
