@@ -1668,7 +1668,7 @@ public sealed partial class SpdySession : IAsyncDisposable
         if (_writeTask is not null)
         {
             // The peer may not read any more: don't wait for ever to flush the GOAWAY.
-            if (await Task.WhenAny(_writeTask, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false) != _writeTask)
+            if (await Task.WhenAny(_writeTask, Task.Delay(_options.CloseFlushTimeout)).ConfigureAwait(false) != _writeTask)
             {
                 _transport.Output.CancelPendingFlush();
                 await Task.WhenAny(_writeTask, Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false);

@@ -36,6 +36,10 @@ public sealed class SpdySessionOptions
     /// <summary>With no stream open and nothing received for this long, the session says GOAWAY and closes.</summary>
     public TimeSpan IdleTimeout { get; init; } = Timeout.InfiniteTimeSpan;
 
+    /// <summary>When the session ends, how long its last frames (the GOAWAY) may wait for the peer to read them
+    /// before the write is abandoned: a peer that stopped reading cannot hold an ended session open.</summary>
+    public TimeSpan CloseFlushTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Unread DATA buffered per stream in SPDY/2 (no flow control) before the read loop waits for the
     /// application (back-pressure instead of unbounded memory).</summary>
     public int MaxBufferedDataPerStream { get; init; } = 1 << 20;

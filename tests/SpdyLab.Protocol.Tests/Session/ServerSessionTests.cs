@@ -353,15 +353,49 @@ public class ServerSessionTests
     [TestCaseSource(nameof(AllVersions))]
     public async Task Run_PingFloodWithoutReading_EndsSessionWithoutUnboundedQueue(SpdyVersion version)
     {
-        // The session's output pipe pauses at 4 KB and the peer does not read: echoes pile up.
-        await using var h = await StartServer(version, configure: o => Harness.With(o, maxQueuedControlFrames: 100), sessionOutputPause: 4096);
+        // The peer reads the session's SETTINGS and nothing else: the session's output pipe pauses at 2 bytes, so
+        // its writer is stuck on its first flush of echoes, whether it took them before the read loop hit the
+        // limit or after. (With a 4 KB pause it depended on the threads' timing: a writer that ran ahead wrote
+        // 4 KB of echoes and was stuck, one that had not run yet flushed echoes and GOAWAY within the 4 KB and the
+        // session ended at once.) The GOAWAY cannot be flushed; the session ends after its close flush timeout.
+        var closeFlushTimeout = TimeSpan.FromMilliseconds(200);
+        await using var h = await StartServer(version, configure: o => Harness.With(o, maxQueuedControlFrames: 100, closeFlushTimeout: closeFlushTimeout), sessionOutputPause: 2);
+        const int pings = 2000;
+        var flood = Enumerable.Range(0, pings).Select(i => PeerFrames.Ping(version, (uint)(2 * i + 1))).SelectMany(b => b).ToArray();
+
+        await h.Peer.SendAsync(flood);
+
+        // Bound: the close flush timeout, the 1 s the session then gives a cancelled flush, and the usual margin.
+        await h.WaitClosedAsync(closeFlushTimeout + TimeSpan.FromSeconds(1) + SpdyTestPeer.DefaultTimeout);
+        Assert.Multiple(() =>
+        {
+            Assert.That(h.Session.CloseReason, Is.InstanceOf<SpdyProtocolException>());
+            Assert.That(h.Session.CloseReason!.Message, Does.Contain("flood"));
+            // The read loop stopped at the flood: the rest of it was never read, let alone answered.
+            Assert.That(h.Session.Counters.FramesReceived, Is.LessThan(pings));
+        });
+    }
+
+    [TestCaseSource(nameof(AllVersions))]
+    public async Task Run_PingFloodThenReading_GoAwayProtocolErrorFollowsTheQueuedEchoes(SpdyVersion version)
+    {
+        // As above, but the peer reads after its flood: the writer gets going again and delivers what was queued,
+        // the GOAWAY last (within the default close flush timeout of 5 s).
+        await using var h = await StartServer(version, configure: o => Harness.With(o, maxQueuedControlFrames: 100), sessionOutputPause: 2);
         var flood = Enumerable.Range(0, 2000).Select(i => PeerFrames.Ping(version, (uint)(2 * i + 1))).SelectMany(b => b).ToArray();
 
         await h.Peer.SendAsync(flood);
 
+        await h.Peer.ExpectGoAwayAsync(GoAwayStatus.ProtocolError);
         await h.WaitClosedAsync();
-        Assert.That(h.Session.CloseReason, Is.InstanceOf<SpdyProtocolException>());
-        Assert.That(h.Session.CloseReason!.Message, Does.Contain("flood"));
+        Assert.Multiple(() =>
+        {
+            // The 100 queued at the limit, and the batch the writer took before (if it ran before the read loop
+            // hit the limit): nothing more.
+            Assert.That(h.Peer.Seen.Count(f => f.Type == PeerFrame.Ping), Is.GreaterThanOrEqualTo(100).And.LessThan(2000), "echoes before the GOAWAY");
+            Assert.That(h.Peer.Seen.Count(f => f.Type == PeerFrame.Ping), Is.EqualTo(h.Session.Counters.FramesSent - 2), "every frame written but SETTINGS and GOAWAY was an echo");
+            Assert.That(h.Session.CloseReason!.Message, Does.Contain("flood"));
+        });
     }
 
     [TestCaseSource(nameof(AllVersions))]

@@ -44,7 +44,7 @@ internal sealed class Harness : IAsyncDisposable
     /// <summary>Options copy with changes (SpdySessionOptions is init-only).</summary>
     public static SpdySessionOptions With(SpdySessionOptions o, int? maxConcurrentStreams = null, int? initialWindowSize = null,
         int? sessionWindowSize = null, int? maxHeaderBlockSize = null, int? maxFrameSize = null, int? maxQueuedControlFrames = null,
-        int? dataChunkSize = null, TimeSpan? idleTimeout = null) => new()
+        int? dataChunkSize = null, TimeSpan? idleTimeout = null, TimeSpan? closeFlushTimeout = null) => new()
     {
         Version = o.Version,
         Role = o.Role,
@@ -57,12 +57,13 @@ internal sealed class Harness : IAsyncDisposable
         MaxQueuedControlFrames = maxQueuedControlFrames ?? o.MaxQueuedControlFrames,
         DataChunkSize = dataChunkSize ?? o.DataChunkSize,
         IdleTimeout = idleTimeout ?? o.IdleTimeout,
+        CloseFlushTimeout = closeFlushTimeout ?? o.CloseFlushTimeout,
     };
 
-    /// <summary>Waits for the session's read loop to end.</summary>
-    public async Task WaitClosedAsync()
+    /// <summary>Waits for the session's read loop to end (by default within the peer's usual timeout).</summary>
+    public async Task WaitClosedAsync(TimeSpan? timeout = null)
     {
-        var finished = await Task.WhenAny(Run, Task.Delay(SpdyTestPeer.DefaultTimeout));
+        var finished = await Task.WhenAny(Run, Task.Delay(timeout ?? SpdyTestPeer.DefaultTimeout));
         Assert.That(finished, Is.SameAs(Run), "the session did not end in time");
         await Run;
     }
