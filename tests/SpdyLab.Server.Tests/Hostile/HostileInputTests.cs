@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using SpdyLab.Protocol;
 using SpdyLab.Protocol.Framing;
+using SpdyLab.Testing;
 
 namespace SpdyLab.Server.Tests.Hostile;
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using SpdyLab.Protocol;
-using SpdyLab.Server.Tests.Hostile;
+using SpdyLab.Testing;
 using SpdyLab.Protocol.Framing;
 
 namespace SpdyLab.Server.Tests.Hosting;

@@ -1,9 +1,9 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using SpdyLab.Protocol;
 using SpdyLab.Protocol.Framing;
+using SpdyLab.Testing;
 
 namespace SpdyLab.Sites.Tests.Replay;
 
@@ -84,26 +84,19 @@ public static class RawHttp1
 }
 
 /// <summary>
-/// A SPDY/3.1 client over a raw socket that sends whatever header block it is given (the codec's writer
-/// compresses it, nothing is validated) and reads the server's frames, keeping pushed streams.
+/// A SPDY/3.1 client that sends whatever header block it is given (nothing is validated) and reads the server's
+/// frames until the answer, keeping pushed streams; the socket and the framing are the shared
+/// <see cref="RawSpdyPeer"/>'s.
 /// </summary>
 public sealed class RawSpdy : IDisposable
 {
-    readonly Socket _socket;
-    readonly SpdyFrameWriter _writer = new(SpdyProtocolProfile.Spdy31);
-    readonly SpdyFrameReader _reader = new(SpdyProtocolProfile.Spdy31);
-    readonly byte[] _receive = new byte[64 * 1024];
-    byte[] _pending = [];
+    readonly RawSpdyPeer _peer;
     int _nextStreamId = 1;
 
-    RawSpdy(Socket socket) => _socket = socket;
+    RawSpdy(RawSpdyPeer peer) => _peer = peer;
 
-    public static async Task<RawSpdy> ConnectAsync(Uri server, CancellationToken cancellationToken)
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, server.Port), cancellationToken);
-        return new RawSpdy(socket);
-    }
+    public static async Task<RawSpdy> ConnectAsync(Uri server, CancellationToken cancellationToken) =>
+        new(await RawSpdyPeer.ConnectAsync(server, cancellationToken));
 
     /// <summary>A stream the server pushed: its SYN_STREAM headers and body (complete once FIN came).</summary>
     public sealed class Push
@@ -130,11 +123,9 @@ public sealed class RawSpdy : IDisposable
     {
         var streamId = _nextStreamId;
         _nextStreamId += 2;
-        var output = new ArrayBufferWriter<byte>();
-        _writer.WriteSynStream(output, streamId, 0, 0, SpdyFlags.Fin, headers);
         try
         {
-            await _socket.SendAsync(output.WrittenMemory, SocketFlags.None, cancellationToken);
+            await _peer.SendAsync(_peer.SynStream(streamId, headers, fin: true), cancellationToken);
         }
         catch (SocketException)
         {
@@ -145,7 +136,7 @@ public sealed class RawSpdy : IDisposable
         var body = new MemoryStream();
         while (DateTime.UtcNow < deadline)
         {
-            var frame = await ReadFrameAsync(deadline - DateTime.UtcNow, cancellationToken);
+            var frame = await _peer.ReadFrameAsync(deadline - DateTime.UtcNow, cancellationToken);
             switch (frame)
             {
                 case null:
@@ -154,15 +145,7 @@ public sealed class RawSpdy : IDisposable
                     return new HostileAnswer(status, "", Closed: true, $"spdy: GOAWAY {goAway.Status}");
                 case RstStreamFrame rst when rst.Id == streamId:
                     return new HostileAnswer(status, "", Closed: false, $"spdy: RST_STREAM {rst.Status}");
-                case SynStreamFrame pushed when pushed.Id % 2 == 0:
-                    Pushes[pushed.Id] = new Push { Headers = pushed.Headers, Complete = (pushed.Flags & SpdyFlags.Fin) != 0 };
-                    break;
-                case DataFrame pushedData when Pushes.TryGetValue(pushedData.Id, out var push):
-                    foreach (var segment in pushedData.Data)
-                    {
-                        push.Body.Write(segment.Span);
-                    }
-                    push.Complete |= (pushedData.Flags & SpdyFlags.Fin) != 0;
+                case SynStreamFrame or DataFrame when KeepPush(frame):
                     break;
                 case SynReplyFrame reply when reply.Id == streamId:
                     LastReplyHeaders = reply.Headers;
@@ -194,67 +177,34 @@ public sealed class RawSpdy : IDisposable
         var deadline = DateTime.UtcNow + bound;
         while (Pushes.Values.Any(p => !p.Complete) && DateTime.UtcNow < deadline)
         {
-            switch (await ReadFrameAsync(deadline - DateTime.UtcNow, cancellationToken))
+            if (await _peer.ReadFrameAsync(deadline - DateTime.UtcNow, cancellationToken) is not { } frame)
             {
-                case null:
-                    return false;
-                case SynStreamFrame pushed when pushed.Id % 2 == 0:
-                    Pushes[pushed.Id] = new Push { Headers = pushed.Headers, Complete = (pushed.Flags & SpdyFlags.Fin) != 0 };
-                    break;
-                case DataFrame data when Pushes.TryGetValue(data.Id, out var push):
-                    foreach (var segment in data.Data)
-                    {
-                        push.Body.Write(segment.Span);
-                    }
-                    push.Complete |= (data.Flags & SpdyFlags.Fin) != 0;
-                    break;
+                return false;
             }
+            KeepPush(frame);
         }
         return Pushes.Values.All(p => p.Complete);
     }
 
-    async Task<SpdyFrame?> ReadFrameAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>A pushed stream's SYN_STREAM (even id) or DATA goes into <see cref="Pushes"/>: true if it was one.</summary>
+    bool KeepPush(SpdyFrame frame)
     {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(timeout);
-        while (true)
+        switch (frame)
         {
-            var buffer = new ReadOnlySequence<byte>(_pending);
-            if (_reader.TryReadFrame(ref buffer, out var frame))
-            {
-                if (frame is DataFrame data)
+            case SynStreamFrame pushed when pushed.Id % 2 == 0:
+                Pushes[pushed.Id] = new Push { Headers = pushed.Headers, Complete = (pushed.Flags & SpdyFlags.Fin) != 0 };
+                return true;
+            case DataFrame data when Pushes.TryGetValue(data.Id, out var push):
+                foreach (var segment in data.Data)
                 {
-                    // Data refers to _pending: copy it before the buffer is sliced.
-                    frame = new DataFrame { Id = data.Id, Flags = data.Flags, Data = new ReadOnlySequence<byte>(data.Data.ToArray()) };
+                    push.Body.Write(segment.Span);
                 }
-                _pending = buffer.ToArray();
-                return frame;
-            }
-            int read;
-            try
-            {
-                read = await _socket.ReceiveAsync(_receive, SocketFlags.None, bounded.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return null;
-            }
-            catch (SocketException)
-            {
-                return null;
-            }
-            if (read == 0)
-            {
-                return null;
-            }
-            _pending = [.. _pending, .. _receive.AsSpan(0, read)];
+                push.Complete |= (data.Flags & SpdyFlags.Fin) != 0;
+                return true;
+            default:
+                return false;
         }
     }
 
-    public void Dispose()
-    {
-        _socket.Dispose();
-        _writer.Dispose();
-        _reader.Dispose();
-    }
+    public void Dispose() => _peer.Dispose();
 }

@@ -5,40 +5,60 @@ using System.Net.Sockets;
 using SpdyLab.Protocol;
 using SpdyLab.Protocol.Framing;
 
-namespace SpdyLab.Server.Tests.Hostile;
+namespace SpdyLab.Testing;
 
 /// <summary>
-/// A scripted SPDY/3.1 client over a raw TCP socket: writes frames built by hand (or with the codec's
-/// writer where a compressed header block is needed) and reads what the server answers, frame by frame.
+/// A scripted SPDY/3.1 client over a raw TCP socket, for hostile-client tests: writes frames built by hand, or
+/// with the codec's writer where a compressed header block is needed (whatever headers it is given: nothing is
+/// validated), and reads what the server answers, frame by frame.
 /// </summary>
-internal sealed class RawSpdyPeer : IDisposable
+public sealed class RawSpdyPeer : IDisposable
 {
     private readonly Socket _socket;
     private readonly SpdyFrameWriter _writer = new(SpdyProtocolProfile.Spdy31);
     private readonly SpdyFrameReader _reader = new(SpdyProtocolProfile.Spdy31);
     private readonly byte[] _receive = new byte[64 * 1024];
-    private byte[] _pendingBytes = [];
+    private byte[] _pending = [];
 
     private RawSpdyPeer(Socket socket) => _socket = socket;
 
-    public static async Task<RawSpdyPeer> ConnectAsync(Uri plain, CancellationToken cancellationToken)
+    /// <summary>Connects to <paramref name="server"/>'s port on the IPv4 loopback.</summary>
+    public static async Task<RawSpdyPeer> ConnectAsync(Uri server, CancellationToken cancellationToken)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, plain.Port), cancellationToken);
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, server.Port), cancellationToken);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
         return new RawSpdyPeer(socket);
     }
 
     public Task SendAsync(byte[] bytes, CancellationToken cancellationToken) => _socket.SendAsync(bytes, SocketFlags.None, cancellationToken).AsTask();
 
-    /// <summary>SYN_STREAM for a request (compressed headers: the codec's writer keeps the zlib context).</summary>
-    public byte[] SynStream(int streamId, string method, string path, bool fin, IEnumerable<KeyValuePair<string, string>>? extra = null)
+    /// <summary>The request headers of a request, for tests to send as they are or to spoil.</summary>
+    public static HeaderList Request(string method, string scheme, string host, string path, IEnumerable<KeyValuePair<string, string>>? extra = null) =>
+        SpdyProtocolProfile.Spdy31.CreateRequestHeaders(new SpdyRequestHead(method, scheme, host, path), extra);
+
+    /// <summary>SYN_STREAM with <paramref name="headers"/> compressed by the codec's writer (which keeps this
+    /// connection's zlib context, so SYN_STREAMs must go out in the order they were built).</summary>
+    public byte[] SynStream(int streamId, HeaderList headers, bool fin)
     {
-        var headers = SpdyProtocolProfile.Spdy31.CreateRequestHeaders(new SpdyRequestHead(method, "http", "localhost", path), extra);
         var output = new ArrayBufferWriter<byte>();
         _writer.WriteSynStream(output, streamId, 0, 0, fin ? SpdyFlags.Fin : (byte)0, headers);
         return output.WrittenSpan.ToArray();
     }
 
+    /// <summary>SYN_STREAM for a plain request to localhost.</summary>
+    public byte[] SynStream(int streamId, string method, string path, bool fin, IEnumerable<KeyValuePair<string, string>>? extra = null) =>
+        SynStream(streamId, Request(method, "http", "localhost", path, extra), fin);
+
+    // spdy3 §2.2.1 control frame:
     // +----------------------------------+
     // |C| Version(15bits) | Type(16bits) |
     // +----------------------------------+
@@ -56,10 +76,13 @@ internal sealed class RawSpdyPeer : IDisposable
         return frame;
     }
 
+    // spdy3 §2.2.2 data frame:
     // +----------------------------------+
     // |C|       Stream-ID (31bits)       |
     // +----------------------------------+
     // | Flags (8)  |  Length (24 bits)   |
+    // +----------------------------------+
+    // |               Data               |
     // +----------------------------------+
     public static byte[] Data(int streamId, ReadOnlySpan<byte> payload, bool fin)
     {
@@ -70,13 +93,16 @@ internal sealed class RawSpdyPeer : IDisposable
         return frame;
     }
 
+    /// <summary>PING (spdy3 §2.6.5): a 32-bit id.</summary>
     public static byte[] Ping(uint id) => Control(6, 0, BigEndian(id));
 
+    /// <summary>RST_STREAM (spdy3 §2.6.2): stream id, status code.</summary>
     public static byte[] RstStream(int streamId, uint status) => Control(3, 0, [.. BigEndian((uint)streamId), .. BigEndian(status)]);
 
+    /// <summary>WINDOW_UPDATE (spdy3 §2.6.8): stream id, delta.</summary>
     public static byte[] WindowUpdate(int streamId, uint delta) => Control(9, 0, [.. BigEndian((uint)streamId), .. BigEndian(delta)]);
 
-    /// <summary>SETTINGS with one entry (SPDY/3 layout: flags 8 bits, id 24 bits big-endian, value 32 bits).</summary>
+    /// <summary>SETTINGS with one entry (spdy3 §2.6.4: entry count, then flags 8 bits, id 24 bits, value 32 bits).</summary>
     public static byte[] Settings(uint id, uint value) => Control(4, 0, [.. BigEndian(1), .. BigEndian(id & 0xFFFFFF), .. BigEndian(value)]);
 
     public static byte[] BigEndian(uint value)
@@ -86,20 +112,27 @@ internal sealed class RawSpdyPeer : IDisposable
         return bytes;
     }
 
-    /// <summary>The next frame from the server, or null when it closed the connection (or the time is up).</summary>
+    /// <summary>The next frame from the server, or null when it closed the connection (or the time is up).
+    /// A DATA frame's payload is its own copy.</summary>
     public async Task<SpdyFrame?> ReadFrameAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(timeout);
         while (true)
         {
-            var buffer = new ReadOnlySequence<byte>(_pendingBytes);
+            var buffer = new ReadOnlySequence<byte>(_pending);
             if (_reader.TryReadFrame(ref buffer, out var frame))
             {
-                // DataFrame.Data refers to _pendingBytes: keep the array, only slice off what was read.
-                _pendingBytes = buffer.ToArray();
+                if (frame is DataFrame data)
+                {
+                    // The reader reuses its DATA frame object, and Data refers to _pending: copy both.
+                    frame = new DataFrame { Id = data.Id, Flags = data.Flags, Data = new ReadOnlySequence<byte>(data.Data.ToArray()) };
+                }
+
+                _pending = buffer.ToArray();
                 return frame;
             }
+
             int read;
             try
             {
@@ -113,16 +146,19 @@ internal sealed class RawSpdyPeer : IDisposable
             {
                 return null;
             }
+
             if (read == 0)
             {
                 return null;
             }
-            _pendingBytes = [.. _pendingBytes, .. _receive.AsSpan(0, read)];
+
+            _pending = [.. _pending, .. _receive.AsSpan(0, read)];
         }
     }
 
     /// <summary>Reads until a frame matches (skipping others) or the connection ends; null if none matched.</summary>
-    public async Task<T?> ExpectAsync<T>(Func<T, bool> match, TimeSpan timeout, CancellationToken cancellationToken) where T : SpdyFrame
+    public async Task<T?> ExpectAsync<T>(Func<T, bool> match, TimeSpan timeout, CancellationToken cancellationToken)
+        where T : SpdyFrame
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
@@ -132,11 +168,13 @@ internal sealed class RawSpdyPeer : IDisposable
             {
                 return null;
             }
+
             if (frame is T typed && match(typed))
             {
                 return typed;
             }
         }
+
         return null;
     }
 
@@ -144,9 +182,9 @@ internal sealed class RawSpdyPeer : IDisposable
     public async Task<bool> ClosedWithinAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
+        var buffer = new byte[4096];
         while (DateTime.UtcNow < deadline)
         {
-            var buffer = new byte[4096];
             using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             bounded.CancelAfter(deadline - DateTime.UtcNow);
             try
@@ -165,6 +203,7 @@ internal sealed class RawSpdyPeer : IDisposable
                 return true;
             }
         }
+
         return false;
     }
 
