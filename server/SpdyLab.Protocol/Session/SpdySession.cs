@@ -521,7 +521,9 @@ public sealed partial class SpdySession : IAsyncDisposable
     {
         try
         {
-            await Task.Run(() => _onPeerStream!(stream)).ConfigureAwait(false);
+            // Off the reader loop (as Task.Run did, without its delegate, closure and unwrap promise per stream).
+            await Task.Yield();
+            await _onPeerStream!(stream).ConfigureAwait(false);
         }
         catch (Exception e)
         {
