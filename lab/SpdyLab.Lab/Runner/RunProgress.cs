@@ -39,8 +39,17 @@ public sealed class ConsoleRunProgress : IRunProgress
     private ProgressTask? status;
     private int planned, alreadyDone, finished, parallel;
     private double? lastCpu;
-    private long lastLineAt = long.MinValue;
+    // Null until the first line: `now - long.MinValue` overflowed, so runs of more than 500 trials printed no
+    // progress at all to a log (found in the session-3 full-design run).
+    private long? lastLineAt;
     private Timer? cpuTimer;
+    private readonly TextWriter log;
+
+    /// <param name="log">Where the line-per-trial progress goes when stdout is not a terminal (default: stdout).</param>
+    public ConsoleRunProgress(TextWriter? log = null)
+    {
+        this.log = log ?? Console.Out;
+    }
 
     public RunningSummary Summary => summary;
     public double? MeanCpuLoad => cpu.Mean;
@@ -95,7 +104,7 @@ public sealed class ConsoleRunProgress : IRunProgress
             else
             {
                 var resumed = alreadyDone > 0 ? $", {alreadyDone} already in the database (resumed)" : "";
-                Console.WriteLine($"{planned} trials{resumed}; {parallel} world(s) in parallel");
+                log.WriteLine($"{planned} trials{resumed}; {parallel} world(s) in parallel");
             }
         }
     }
@@ -117,14 +126,17 @@ public sealed class ConsoleRunProgress : IRunProgress
             }
             long now = clock.ElapsedMilliseconds;
             bool everyTrial = planned - alreadyDone <= 500;
-            if (everyTrial || !record.IsOk || now - lastLineAt >= 10_000 || finished + alreadyDone == planned)
+            if (everyTrial || !record.IsOk || lastLineAt is not { } last || now - last >= LongRunLineIntervalMs || finished + alreadyDone == planned)
             {
                 lastLineAt = now;
                 var result = record.IsOk ? $"{record.PltMs:0} ms" : $"FAILED ({record.Error})";
-                Console.WriteLine($"[{finished + alreadyDone}/{planned}] {trial}: {result} | {StatusLine()}");
+                log.WriteLine($"[{finished + alreadyDone}/{planned}] {trial}: {result} | {StatusLine()}");
             }
         }
     }
+
+    /// <summary>Runs of more than 500 trials print one line per this interval (and every failure).</summary>
+    public const int LongRunLineIntervalMs = 10_000;
 
     public void Finished()
     {
