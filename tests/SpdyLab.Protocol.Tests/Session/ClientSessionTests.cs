@@ -17,6 +17,14 @@ public class ClientSessionTests
         return body.ToArray();
     }
 
+    /// <summary>A PING from the peer (server parity) and its echo: the session handles frames in order, so every
+    /// frame sent before it has been handled when the echo comes back.</summary>
+    private static async Task PingRoundTripAsync(Harness h, SpdyVersion version, uint id = 1000)
+    {
+        await h.Peer.SendAsync(PeerFrames.Ping(version, id));
+        await h.Peer.ExpectAsync(f => f.Type == PeerFrame.Ping && (uint)f.Int32At(0) == id, "PING echo");
+    }
+
     private static HeaderList Request(SpdySession session, string path = "/") =>
         session.Profile.CreateRequestHeaders(new SpdyRequestHead("GET", "https", "example.test", path), [new("user-agent", "spdylab-test")]);
 
@@ -70,7 +78,7 @@ public class ClientSessionTests
     {
         await using var h = await Harness.StartAsync(version, SpdyRole.Client);
         await h.Peer.SendAsync(PeerFrames.Settings(version, 0, ((int)SettingsId.MaxConcurrentStreams, 0, 1)));
-        await Task.Delay(50);
+        await PingRoundTripAsync(h, version); // the SETTINGS is applied (frames are handled in order)
 
         var first = await h.Session.OpenStreamAsync(Request(h.Session), 0, true);
         var second = h.Session.OpenStreamAsync(Request(h.Session), 0, true).AsTask();
@@ -249,7 +257,7 @@ public class ClientSessionTests
         await h.Peer.SendAsync(
             PeerFrames.Settings(version, 0, ((int)SettingsId.RoundTripTime, 1, 80)),
             PeerFrames.Settings(version, SpdyFlags.ClearSettings, ((int)SettingsId.DownloadBandwidth, 0, 1)));
-        await Task.Delay(100);
+        await PingRoundTripAsync(h, version); // both SETTINGS are handled
 
         Assert.That(h.Session.SettingsToPersist, Is.Empty);
     }

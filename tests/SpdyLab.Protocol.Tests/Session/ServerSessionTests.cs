@@ -420,13 +420,15 @@ public class ServerSessionTests
     public async Task GoAwayAsync_InFlightStream_FinishesAndNewStreamsAreIgnored(SpdyVersion version)
     {
         var release = new TaskCompletionSource();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var h = await StartServer(version, async (stream, session) =>
         {
+            started.TrySetResult();
             await release.Task;
             await Hello(stream, session);
         });
         await h.Peer.SendAsync(PeerFrames.SynStream(version, 1, 0, 0, SpdyFlags.Fin, h.Peer.Block(h.Peer.Request("/one"))));
-        await Task.Delay(50);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(5)); // stream 1 accepted (a fixed 50 ms could be too short)
 
         await h.Session.GoAwayAsync();
         var goAway = await h.Peer.ExpectGoAwayAsync(GoAwayStatus.Ok);
@@ -629,15 +631,17 @@ public class ServerSessionTests
     {
         var peer = new SpdyTestPeer(version);
         var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var session = new SpdySession(peer.SessionTransport, new SpdySessionOptions { Version = version, Role = SpdyRole.Server }, async stream =>
         {
             stream.Aborted.Register(() => aborted.TrySetResult());
+            started.TrySetResult();
             await Task.Delay(Timeout.Infinite, stream.Aborted).ContinueWith(_ => { }, TaskScheduler.Default);
         });
         using var cts = new CancellationTokenSource();
         var run = session.RunAsync(cts.Token);
         await peer.SendAsync(PeerFrames.SynStream(version, 1, 0, 0, SpdyFlags.Fin, peer.Block(peer.Request())));
-        await Task.Delay(100);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(5)); // stream 1 accepted (a fixed 100 ms could be too short)
 
         cts.Cancel();
 
