@@ -1,21 +1,14 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Logging;
 using SpdyLab.Client;
 using SpdyLab.Lab.Bench;
-using SpdyLab.Server.Hosting;
 
 namespace SpdyLab.Benchmarks.Profiling;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/SpdyLab.Benchmarks -- profile [spdy|h2] [size] [CxS] [seconds]</c>
 /// (with <c>SPDYLAB_PROFILE=alloc</c>: allocation samples instead of CPU samples):
-/// the bench server's app on Kestrel, loaded by SpdyClientConnection (SPDY/3.1, ours) or HttpClient (h2c)
+/// the bench server's app (<see cref="BenchServer"/>) on Kestrel, loaded by SpdyClientConnection (SPDY/3.1, ours) or HttpClient (h2c)
 /// in this process, sampled with EventPipe; prints requests per second, CPU per request and the hottest methods.
 /// </summary>
 internal static class ServerProfile
@@ -30,31 +23,13 @@ internal static class ServerProfile
         var seconds = double.Parse(args.ElementAtOrDefault(3) ?? "5", System.Globalization.CultureInfo.InvariantCulture);
         var traceFile = Path.Combine(Path.GetTempPath(), $"spdylab-profile-{generator}-{size}.nettrace");
 
-        var body = new byte[size];
-        var port = FreePort();
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
-        if (protocol == "spdy")
-        {
-            builder.WebHost.ListenSpdy([], [new IPEndPoint(IPAddress.Loopback, port)], null);
-        }
-        else
-        {
-            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
-        }
-
-        await using var app = builder.Build();
-        app.Run(async context =>
-        {
-            context.Response.ContentType = "application/octet-stream";
-            context.Response.ContentLength = body.Length;
-            await context.Response.Body.WriteAsync(body, context.RequestAborted);
-        });
-        await app.StartAsync();
+        // The bench server's app (lab/SpdyLab.Lab/Bench/BenchServer.cs, linked): the same handler `bench server` measures.
+        await using var server = await BenchServer.StartAsync(new Dictionary<string, byte[]> { ["/r.bin"] = new byte[size] }, CancellationToken.None);
+        var port = protocol == "spdy" ? server.SpdyPort : server.Http2Port;
 
         if (raw)
         {
-            return await RunRawAsync(protocol == "spdy" ? RawProtocol.Spdy31 : RawProtocol.Http2, port, size, new BenchLoad(load[0], load[1]), seconds, traceFile, app);
+            return await RunRawAsync(protocol == "spdy" ? RawProtocol.Spdy31 : RawProtocol.Http2, port, size, new BenchLoad(load[0], load[1]), seconds, traceFile);
         }
 
         var origin = new Uri($"http://127.0.0.1:{port}");
@@ -119,7 +94,6 @@ internal static class ServerProfile
             await item.DisposeAsync();
         }
 
-        await app.StopAsync();
         return 0;
     }
 
@@ -128,7 +102,7 @@ internal static class ServerProfile
     /// request with and without the generator's threads; bytes allocated per request are the server's (the
     /// generator allocates nothing per request once warm).
     /// </summary>
-    private static async Task<int> RunRawAsync(RawProtocol protocol, int port, int size, BenchLoad load, double seconds, string traceFile, WebApplication app)
+    private static async Task<int> RunRawAsync(RawProtocol protocol, int port, int size, BenchLoad load, double seconds, string traceFile)
     {
         RawLoadSettings Settings(double window) => new()
         {
@@ -158,7 +132,6 @@ internal static class ServerProfile
             $"(generator + server, sampling on), server alone ~{(cpuUsed - result.GeneratorCpuSeconds) * 1e6 / requests:F0} us, {bytesPerRequest:F0} B allocated/req, " +
             $"{gen0} gen0 GCs, {result.Errors} errors, {result.TotalBad} bad{(result.Note is null ? "" : " (" + result.Note + ")")}, {elapsed:F1} s, load {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine(summary);
-        await app.StopAsync();
         return 0;
     }
 
@@ -175,12 +148,5 @@ internal static class ServerProfile
 
             total += read;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
