@@ -77,18 +77,9 @@ internal static class ServerProfile
 
         await Drive(TimeSpan.FromSeconds(1)); // warm-up (JIT)
         requests = 0;
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var allocated = GC.GetTotalAllocatedBytes(precise: false);
-        var collections = GC.CollectionCount(0);
-        var watch = Stopwatch.StartNew();
-        var summary = await EventPipeSampler.RunAsync(() => Drive(TimeSpan.FromSeconds(seconds)), traceFile, 45,
-            allocations: Environment.GetEnvironmentVariable("SPDYLAB_PROFILE") == "alloc");
-        var elapsed = watch.Elapsed.TotalSeconds;
-        var cpuUsed = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-        var bytesPerRequest = (GC.GetTotalAllocatedBytes(precise: false) - allocated) / (double)requests;
-        var gen0 = GC.CollectionCount(0) - collections;
-        Console.WriteLine($"{protocol} {size} B {load[0]}x{load[1]}: {requests / elapsed:F0} req/s, {cpuUsed * 1e6 / requests:F0} us CPU/req (client + server, sampling on), {bytesPerRequest:F0} B allocated/req, {gen0} gen0 GCs, load {File.ReadAllText("/proc/loadavg").Trim()}");
-        Console.WriteLine(summary);
+        var m = await MeasureAsync(() => Drive(TimeSpan.FromSeconds(seconds)), traceFile);
+        Console.WriteLine($"{protocol} {size} B {load[0]}x{load[1]}: {requests / m.Seconds:F0} req/s, {m.CpuSeconds * 1e6 / requests:F0} us CPU/req (client + server, sampling on), {m.AllocatedBytes / (double)requests:F0} B allocated/req, {m.Gen0Collections} gen0 GCs, load {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine(m.Summary);
         foreach (var item in cleanup)
         {
             await item.DisposeAsync();
@@ -116,23 +107,33 @@ internal static class ServerProfile
         };
 
         RawLoad.Run(Settings(1), CancellationToken.None); // warm-up (JIT)
+        RawLoadResult? result = null;
+        var m = await MeasureAsync(() => Task.Run(() => result = RawLoad.Run(Settings(seconds), CancellationToken.None)), traceFile);
+        var requests = result!.TotalResponses;
+        Console.WriteLine($"{protocol} raw frames {size} B {load}: {result.WindowOk / result.WindowSeconds:F0} req/s, {m.CpuSeconds * 1e6 / requests:F0} us CPU/req " +
+            $"(generator + server, sampling on), server alone ~{(m.CpuSeconds - result.GeneratorCpuSeconds) * 1e6 / requests:F0} us, {m.AllocatedBytes / (double)requests:F0} B allocated/req, " +
+            $"{m.Gen0Collections} gen0 GCs, {result.Errors} errors, {result.TotalBad} bad{(result.Note is null ? "" : " (" + result.Note + ")")}, {m.Seconds:F1} s, load {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine(m.Summary);
+        return 0;
+    }
+
+    /// <summary>What one sampled run cost this process: wall and CPU seconds, bytes allocated, gen0 collections, and the sampler's summary.</summary>
+    private sealed record Measurement(double Seconds, double CpuSeconds, long AllocatedBytes, int Gen0Collections, string Summary);
+
+    private static async Task<Measurement> MeasureAsync(Func<Task> run, string traceFile)
+    {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var allocated = GC.GetTotalAllocatedBytes(precise: false);
         var collections = GC.CollectionCount(0);
         var watch = Stopwatch.StartNew();
-        RawLoadResult? result = null;
-        var summary = await EventPipeSampler.RunAsync(() => Task.Run(() => result = RawLoad.Run(Settings(seconds), CancellationToken.None)), traceFile, 45,
+        var summary = await EventPipeSampler.RunAsync(run, traceFile, 45,
             allocations: Environment.GetEnvironmentVariable("SPDYLAB_PROFILE") == "alloc");
-        var elapsed = watch.Elapsed.TotalSeconds;
-        var cpuUsed = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-        var requests = result!.TotalResponses;
-        var bytesPerRequest = (GC.GetTotalAllocatedBytes(precise: false) - allocated) / (double)requests;
-        var gen0 = GC.CollectionCount(0) - collections;
-        Console.WriteLine($"{protocol} raw frames {size} B {load}: {result.WindowOk / result.WindowSeconds:F0} req/s, {cpuUsed * 1e6 / requests:F0} us CPU/req " +
-            $"(generator + server, sampling on), server alone ~{(cpuUsed - result.GeneratorCpuSeconds) * 1e6 / requests:F0} us, {bytesPerRequest:F0} B allocated/req, " +
-            $"{gen0} gen0 GCs, {result.Errors} errors, {result.TotalBad} bad{(result.Note is null ? "" : " (" + result.Note + ")")}, {elapsed:F1} s, load {File.ReadAllText("/proc/loadavg").Trim()}");
-        Console.WriteLine(summary);
-        return 0;
+        return new Measurement(
+            watch.Elapsed.TotalSeconds,
+            (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds,
+            GC.GetTotalAllocatedBytes(precise: false) - allocated,
+            GC.CollectionCount(0) - collections,
+            summary);
     }
 
     private static async Task ReadAllAsync(Stream body, byte[] buffer)
