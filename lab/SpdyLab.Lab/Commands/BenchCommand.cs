@@ -120,9 +120,6 @@ public static class BenchCommand
         return command;
     }
 
-    /// <summary>In the --out file, everything from this line on is kept when the figures are rewritten.</summary>
-    internal const string HandWrittenMarker = "<!-- hand-written below: bench server --out keeps everything from this line on -->";
-
     private static Command CreateServer()
     {
         var seconds = new Option<double>("--seconds") { Description = "measured seconds per cell (each cell also has a short warm-up)", DefaultValueFactory = _ => 3 };
@@ -163,11 +160,8 @@ public static class BenchCommand
             Console.Write(markdown);
             if (parseResult.GetValue(output) is { } file)
             {
-                // Notes written by hand below the marker survive a re-run.
-                var existing = File.Exists(file) ? await File.ReadAllTextAsync(file, cancellationToken) : "";
-                var marker = existing.IndexOf(HandWrittenMarker, StringComparison.Ordinal);
-                await File.WriteAllTextAsync(file, marker < 0 ? markdown : markdown + Environment.NewLine + existing[marker..], cancellationToken);
-                await Console.Error.WriteLineAsync($"bench: wrote {file}");
+                await BenchSections.WriteAsync(file, BenchReport.BeginMarker, BenchReport.EndMarker, markdown, cancellationToken);
+                await Console.Error.WriteLineAsync($"bench server: wrote its section of {file}");
             }
             return results.Any(r => !r.Skipped && (r.Requests == 0 || r.BadBodies > 0)) ? CommandActions.RuntimeError : 0;
         });
