@@ -137,18 +137,61 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
         return copy;
     }
 
-    public IEnumerator<KeyValuePair<string, string>> GetEnumerator()
-    {
-        foreach (var entry in _entries)
-        {
-            for (var i = 0; i < entry.Count; i++)
-            {
-                yield return new KeyValuePair<string, string>(entry.Name, entry[i]);
-            }
-        }
-    }
+    /// <summary>A struct enumerator: foreach over a header list (the server does it per request) allocates nothing.</summary>
+    public Enumerator GetEnumerator() => new(_entries);
+
+    IEnumerator<KeyValuePair<string, string>> IEnumerable<KeyValuePair<string, string>>.GetEnumerator() => GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>One (name, value) pair per value, in insertion order.</summary>
+    public struct Enumerator : IEnumerator<KeyValuePair<string, string>>
+    {
+        private readonly List<Entry> _entries;
+        private int _entry;
+        private int _value;
+
+        internal Enumerator(List<Entry> entries)
+        {
+            _entries = entries;
+            _entry = 0;
+            _value = -1;
+            Current = default;
+        }
+
+        public KeyValuePair<string, string> Current { get; private set; }
+
+        readonly object IEnumerator.Current => Current;
+
+        public bool MoveNext()
+        {
+            while (_entry < _entries.Count)
+            {
+                var entry = _entries[_entry];
+                if (++_value < entry.Count)
+                {
+                    Current = new KeyValuePair<string, string>(entry.Name, entry[_value]);
+                    return true;
+                }
+
+                _entry++;
+                _value = -1;
+            }
+
+            return false;
+        }
+
+        public void Reset()
+        {
+            _entry = 0;
+            _value = -1;
+            Current = default;
+        }
+
+        public readonly void Dispose()
+        {
+        }
+    }
 
     public override string ToString() => string.Join(", ", this.Select(h => $"{h.Key}: {h.Value}"));
 

@@ -177,15 +177,31 @@ public abstract class SpdyProtocolProfile
             return;
         }
 
-        foreach (var header in extra)
+        if (extra is IReadOnlyList<KeyValuePair<string, string>> list)
         {
-            if (IsConnectionSpecific(header.Key) || IsReservedHeader(header.Key.ToLowerInvariant()))
+            // Indexed: the server's response headers come as a list, and foreach over the interface boxes an enumerator.
+            for (var i = 0; i < list.Count; i++)
             {
-                continue;
+                AddExtra(headers, list[i]);
             }
 
-            headers.Add(header.Key, header.Value);
+            return;
         }
+
+        foreach (var header in extra)
+        {
+            AddExtra(headers, header);
+        }
+    }
+
+    private void AddExtra(HeaderList headers, KeyValuePair<string, string> header)
+    {
+        if (IsConnectionSpecific(header.Key) || IsReservedHeader(header.Key.ToLowerInvariant()))
+        {
+            return;
+        }
+
+        headers.Add(header.Key, header.Value);
     }
 
     private static string ReasonPhrase(int status) => status switch

@@ -109,6 +109,10 @@ internal static class EventPipeSampler
         var exclusive = new Dictionary<string, int>();
         var attributed = new Dictionary<string, int>();
         var samples = 0;
+        // SPDYLAB_PROFILE_STACKS=text: also count the whole stacks (up to 25 frames) whose top managed frame contains it,
+        // to see which lock or call a hot top frame comes from.
+        var stackFilter = Environment.GetEnvironmentVariable("SPDYLAB_PROFILE_STACKS");
+        var stacks = new Dictionary<string, int>();
         foreach (var e in log.Events)
         {
             if (e.ProviderName != "Microsoft-DotNETCore-SampleProfiler")
@@ -136,6 +140,12 @@ internal static class EventPipeSampler
             }
 
             samples++;
+            if (!string.IsNullOrEmpty(stackFilter) && topManaged.Contains(stackFilter, StringComparison.Ordinal))
+            {
+                var whole = string.Join("\n      ", frames.Take(25).Select(Short));
+                stacks[whole] = stacks.GetValueOrDefault(whole) + 1;
+            }
+
             exclusive[frames[0]] = exclusive.GetValueOrDefault(frames[0]) + 1;
             // Who in our code is responsible: the top frame, charged to the innermost SpdyLab frame below it.
             var ours = frames.FirstOrDefault(f => f.StartsWith("SpdyLab.", StringComparison.Ordinal) && !f.StartsWith("SpdyLab.Benchmarks", StringComparison.Ordinal)) ?? "(no SpdyLab frame)";
@@ -165,6 +175,11 @@ internal static class EventPipeSampler
         foreach (var (name, count) in exclusive.OrderByDescending(kv => kv.Value).Take(top))
         {
             text.AppendLine($"{100.0 * count / samples,6:F1}%  {name}");
+        }
+
+        foreach (var (stackText, count) in stacks.OrderByDescending(kv => kv.Value).Take(8))
+        {
+            text.AppendLine($"-- stack ({100.0 * count / samples:F1}%) --\n      {stackText}");
         }
 
         return text.ToString();

@@ -14,7 +14,9 @@ public sealed class SpdyStream
     private const int OneSegmentLimit = 64 * 1024;
 
     private readonly SpdySession _session;
-    private readonly TaskCompletionSource<HeaderList> _response = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Made when first touched: a server's request stream never has response headers to wait for, so most streams
+    // on a server never need one (a task source and its task per request).
+    private TaskCompletionSource<HeaderList>? _responseSource;
     private readonly CancellationTokenSource _aborted = new();
 
     // Null when the peer can never send on the stream (a request with FIN on its SYN_STREAM, our push): most
@@ -68,12 +70,26 @@ public sealed class SpdyStream
     /// arrived (empty before).</summary>
     public HeaderList ReceivedHeaders => !IsLocal || IsPushed
         ? Headers
-        : _response.Task.IsCompletedSuccessfully ? _response.Task.Result : new HeaderList();
+        : Response.Task.IsCompletedSuccessfully ? Response.Task.Result : new HeaderList();
 
     /// <summary>The reply headers (SYN_REPLY) of a stream we opened; for a pushed stream, its SYN_STREAM headers
     /// plus those of HEADERS frames up to the one carrying the status (or up to its first DATA).
     /// Faults with <see cref="SpdyStreamResetException"/> or <see cref="SpdySessionClosedException"/>.</summary>
-    public Task<HeaderList> ResponseHeadersAsync => _response.Task;
+    public Task<HeaderList> ResponseHeadersAsync => Response.Task;
+
+    private TaskCompletionSource<HeaderList> Response
+    {
+        get
+        {
+            if (Volatile.Read(ref _responseSource) is { } existing)
+            {
+                return existing;
+            }
+
+            var made = new TaskCompletionSource<HeaderList>(TaskCreationOptions.RunContinuationsAsynchronously);
+            return Interlocked.CompareExchange(ref _responseSource, made, null) ?? made;
+        }
+    }
 
     /// <summary>Headers of HEADERS frames received after the first header block, merged in arrival order.</summary>
     public HeaderList? Trailers { get; internal set; }
@@ -173,21 +189,32 @@ public sealed class SpdyStream
     /// <summary>Abrupt termination: RST_STREAM with <paramref name="status"/> (spdy3 §2.3.7). No-op if closed.</summary>
     public void Reset(RstStatus status = RstStatus.Cancel) => _session.ResetStream(this, status);
 
+    /// <summary>
+    /// <see cref="Reset"/>, then cancels <see cref="Aborted"/> before returning, also on a stream that had already
+    /// closed (where the reset sends nothing): for an application giving up on the stream that relies on the token
+    /// having fired (the session would cancel it on its own only when it processes the reset, possibly on another thread).
+    /// </summary>
+    public void ResetAndCancel(RstStatus status)
+    {
+        Reset(status);
+        _aborted.Cancel();
+    }
+
     public override string ToString() => $"stream {Id}{(IsPushed ? $" (pushed, assoc {AssociatedStreamId})" : string.Empty)} pri {Priority} {State}";
 
     internal void OnInputConsumed(long bytes) => _session.OnInputConsumed(this, bytes);
 
     internal void OnInputAbandoned() => _session.OnInputAbandoned(this);
 
-    internal void SetResponse(HeaderList headers) => _response.TrySetResult(headers);
+    internal void SetResponse(HeaderList headers) => Response.TrySetResult(headers);
 
     /// <summary>Faults the response headers task unless it has completed. The fault is marked observed (nobody
     /// may be waiting for it), here on the error path rather than by a continuation on every stream.</summary>
     private void FailResponse(Exception error)
     {
-        if (_response.TrySetException(error))
+        if (Response.TrySetException(error))
         {
-            _ = _response.Task.Exception;
+            _ = Response.Task.Exception;
         }
     }
 
@@ -224,7 +251,7 @@ public sealed class SpdyStream
     internal void CompleteInput()
     {
         CompleteInputSilently();
-        if ((IsLocal || IsPushed) && !_response.Task.IsCompleted)
+        if ((IsLocal || IsPushed) && !Response.Task.IsCompleted)
         {
             // Only our requests and pushed streams wait for response headers; a server's request stream has none,
             // and faulting it would cost an exception object per request.

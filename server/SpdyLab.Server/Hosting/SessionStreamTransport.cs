@@ -36,8 +36,10 @@ internal sealed class SessionStreamTransport(SpdySession session, SpdyStream str
     public override void Reset(bool cancel)
     {
         ResetLocally = true;
-        stream.Reset(cancel ? RstStatus.Cancel : RstStatus.InternalError);
+        stream.ResetAndCancel(cancel ? RstStatus.Cancel : RstStatus.InternalError);
     }
+
+    public override bool ResetCancelsAborted => true;
 
     public override async ValueTask<StreamTransport?> OpenPushAsync(PushTarget target, int status, IReadOnlyList<KeyValuePair<string, string>> headers,
         bool endStream, CancellationToken cancellationToken)

@@ -1,4 +1,6 @@
+using System.Collections;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Abstractions;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace SpdyLab.Server.Hosting;
@@ -17,7 +19,8 @@ public sealed class SpdyApplication
 
     internal void Capture<TContext>(IHttpApplication<TContext> application) where TContext : notnull
     {
-        Volatile.Write(ref _run, features => RunAsync(application, features));
+        var pool = new HostContextPool<TContext>();
+        Volatile.Write(ref _run, features => RunAsync(application, pool, features));
     }
 
     /// <summary>Runs one request through the application's pipeline (middleware, endpoints).</summary>
@@ -28,10 +31,11 @@ public sealed class SpdyApplication
         return run(features);
     }
 
-    private static async Task RunAsync<TContext>(IHttpApplication<TContext> application, IFeatureCollection features)
+    private static async Task RunAsync<TContext>(IHttpApplication<TContext> application, HostContextPool<TContext> pool, IFeatureCollection features)
         where TContext : notnull
     {
-        var context = application.CreateContext(features);
+        var pooled = pool.Rent(features);
+        var context = application.CreateContext(pooled);
         Exception? failure = null;
         try
         {
@@ -45,6 +49,90 @@ public sealed class SpdyApplication
         finally
         {
             application.DisposeContext(context, failure);
+            // Only after DisposeContext: the host has reset its context (and uninitialized the HttpContext) by then.
+            pool.Return(pooled);
         }
+    }
+
+    /// <summary>
+    /// Host contexts kept across requests, as Kestrel keeps them per stream: the hosting layer
+    /// (<c>HostingApplication.CreateContext</c>) reuses the context it finds in an <see cref="IHostContextContainer{TContext}"/>
+    /// feature collection — with it the <c>DefaultHttpContext</c>, its request and response objects — instead of making
+    /// them per request; <c>DisposeContext</c> resets them. Bounded: beyond <see cref="Capacity"/> idle holders the
+    /// extra ones are left to the GC. Last in, first out (the most recently used holder is the one likeliest in cache);
+    /// the lock is held for a push or a pop only.
+    /// </summary>
+    internal sealed class HostContextPool<TContext> where TContext : notnull
+    {
+        public const int Capacity = 512;
+
+        private readonly PooledFeatures<TContext>?[] _idle = new PooledFeatures<TContext>?[Capacity];
+        private int _idleCount;
+
+        public PooledFeatures<TContext> Rent(IFeatureCollection features)
+        {
+            PooledFeatures<TContext>? pooled = null;
+            lock (_idle)
+            {
+                if (_idleCount > 0)
+                {
+                    pooled = _idle[--_idleCount];
+                    _idle[_idleCount] = null;
+                }
+            }
+
+            pooled ??= new PooledFeatures<TContext>();
+            pooled.Inner = features;
+            return pooled;
+        }
+
+        public void Return(PooledFeatures<TContext> pooled)
+        {
+            pooled.Inner = null;
+            lock (_idle)
+            {
+                if (_idleCount < _idle.Length)
+                {
+                    _idle[_idleCount++] = pooled;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A request's feature collection (<see cref="Inner"/>, the request's own: nothing of one request is kept in it)
+    /// plus the host context that outlives the request. Every feature call goes to the request's collection.
+    /// </summary>
+    internal sealed class PooledFeatures<TContext> : IFeatureCollection, IHostContextContainer<TContext> where TContext : notnull
+    {
+        private IFeatureCollection? _inner;
+
+        public IFeatureCollection? Inner
+        {
+            get => _inner;
+            set => _inner = value;
+        }
+
+        public TContext? HostContext { get; set; }
+
+        private IFeatureCollection Features => _inner ?? throw new ObjectDisposedException(nameof(IFeatureCollection), "the request has ended");
+
+        public bool IsReadOnly => Features.IsReadOnly;
+
+        public int Revision => Features.Revision;
+
+        public object? this[Type key]
+        {
+            get => Features[key];
+            set => Features[key] = value;
+        }
+
+        public TFeature? Get<TFeature>() => Features.Get<TFeature>();
+
+        public void Set<TFeature>(TFeature? instance) => Features.Set(instance);
+
+        public IEnumerator<KeyValuePair<Type, object>> GetEnumerator() => Features.GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

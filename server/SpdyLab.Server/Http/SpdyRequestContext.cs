@@ -3,7 +3,9 @@ using System.IO.Pipelines;
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using System.Collections.Frozen;
 using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 
 namespace SpdyLab.Server.Http;
 
@@ -14,7 +16,7 @@ internal sealed record SpdyConnectionInfo(string ConnectionId, IPEndPoint? Local
 /// One SPDY stream as an ASP.NET Core request: the HTTP feature interfaces over a <see cref="StreamTransport"/>.
 /// Created per stream (or per pushed resource), run through the captured app, then completed.
 /// </summary>
-internal sealed class SpdyRequestContext :
+internal sealed partial class SpdyRequestContext :
     IHttpRequestFeature,
     IHttpResponseFeature,
     IHttpResponseBodyFeature,
@@ -22,16 +24,24 @@ internal sealed class SpdyRequestContext :
     IHttpConnectionFeature,
     IHttpRequestLifetimeFeature,
     IHttpRequestIdentifierFeature,
-    ISpdyStreamFeature
+    ISpdyStreamFeature,
+    ISpdyPushFeature
 {
     private readonly StreamTransport _transport;
-    private readonly CancellationTokenSource _aborted;
+    // A source of our own only when the transport's Reset does not cancel the stream's token at once (a push before
+    // its stream exists, test transports); over a session stream RequestAborted is the stream's token (a linked
+    // source per request cost three objects and a registration).
+    private readonly CancellationTokenSource? _aborted;
+    private readonly CancellationToken _abortedToken;
     private readonly SpdyConnectionInfo _connection;
     private readonly ResponseBodyWriter _writer;
     // Made on first registration: most requests register none.
     private List<(Func<object, Task> Callback, object State)>? _onStarting;
     private List<(Func<object, Task> Callback, object State)>? _onCompleted;
-    private readonly SemaphoreSlim _responseLock = new(1, 1);
+    private readonly ResponseLock _responseLock = new();
+    private Func<SpdyRequestContext, Push.PushCoordinator>? _createPush;
+    private Push.PushCoordinator? _push;
+    private string? _traceIdentifier;
     private Stream? _responseStream;
     private bool _started;
     private bool _completed;
@@ -47,7 +57,15 @@ internal sealed class SpdyRequestContext :
         StreamId = streamId;
         Priority = priority;
         IsPush = isPush;
-        _aborted = CancellationTokenSource.CreateLinkedTokenSource(streamAborted);
+        if (transport.ResetCancelsAborted)
+        {
+            _abortedToken = streamAborted;
+        }
+        else
+        {
+            _aborted = CancellationTokenSource.CreateLinkedTokenSource(streamAborted);
+            _abortedToken = _aborted.Token;
+        }
         Head = head;
         RequestBodyReader = requestBody;
         Method = head.Method;
@@ -65,23 +83,8 @@ internal sealed class SpdyRequestContext :
         Body = requestBody is null ? Stream.Null : new RequestBodyStream(requestBody.AsStream(), bodyTimeout ?? Timeout.InfiniteTimeSpan, this);
         ResponseHeaders = new HeaderDictionary();
         _writer = new ResponseBodyWriter(this);
-        Features = new FeatureCollection(initialCapacity: 12);
-        Features.Set<IHttpRequestFeature>(this);
-        Features.Set<IHttpResponseFeature>(this);
-        Features.Set<IHttpResponseBodyFeature>(this);
-        Features.Set<IHttpRequestBodyDetectionFeature>(this);
-        Features.Set<IHttpConnectionFeature>(this);
-        Features.Set<IHttpRequestLifetimeFeature>(this);
-        Features.Set<IHttpRequestIdentifierFeature>(this);
-        Features.Set<ISpdyStreamFeature>(this);
-        if (connection.Tls is not null)
-        {
-            Features.Set(connection.Tls);
-        }
+        InitializeFeatures(connection.Tls);
     }
-
-    /// <summary>The features handed to the app (add more before running it).</summary>
-    public FeatureCollection Features { get; }
 
     public SpdyRequestHead Head { get; }
 
@@ -148,14 +151,14 @@ internal sealed class SpdyRequestContext :
     }
 
     // ---- IHttpRequestLifetimeFeature
-    public CancellationToken RequestAborted { get => _aborted.Token; set { } }
+    public CancellationToken RequestAborted { get => _abortedToken; set { } }
 
     public void Abort()
     {
-        _transport.Reset(cancel: true);
+        _transport.Reset(cancel: true); // cancels _abortedToken itself when there is no _aborted
         try
         {
-            _aborted.Cancel();
+            _aborted?.Cancel();
         }
         catch (ObjectDisposedException)
         {
@@ -163,7 +166,12 @@ internal sealed class SpdyRequestContext :
     }
 
     // ---- IHttpRequestIdentifierFeature
-    public string TraceIdentifier { get; set; } = "";
+    // Formatted when asked for (most requests never read it).
+    public string TraceIdentifier
+    {
+        get => _traceIdentifier ??= $"{_connection.ConnectionId}:{StreamId:X8}";
+        set => _traceIdentifier = value;
+    }
 
     // ---- IHttpResponseFeature
     public int StatusCode
@@ -214,16 +222,33 @@ internal sealed class SpdyRequestContext :
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        await _responseLock.WaitAsync(cancellationToken);
+        await _responseLock.EnterAsync(cancellationToken);
         try
         {
             await StartLockedAsync(endStream: false, cancellationToken);
         }
         finally
         {
-            _responseLock.Release();
+            _responseLock.Exit();
         }
     }
+
+    // ---- ISpdyPushFeature (set in Features only when the stream may push; the coordinator is made on first use)
+
+    /// <summary>Makes push available: <paramref name="createPush"/> builds this request's coordinator when it is first needed.</summary>
+    internal void EnablePush(Func<SpdyRequestContext, Push.PushCoordinator> createPush)
+    {
+        _createPush = createPush;
+        Features.Set<ISpdyPushFeature>(this);
+    }
+
+    internal Push.PushCoordinator PushCoordinator =>
+        _push ??= (_createPush ?? throw new InvalidOperationException("push is not enabled on this request"))(this);
+
+    bool ISpdyPushFeature.CanPush => PushCoordinator.CanPush;
+
+    Task<bool> ISpdyPushFeature.PushAsync(string pathOrUrl, IEnumerable<KeyValuePair<string, string>>? headers, int? priority) =>
+        PushCoordinator.PushAsync(pathOrUrl, headers, priority);
 
     public async Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default)
     {
@@ -255,7 +280,7 @@ internal sealed class SpdyRequestContext :
     /// </summary>
     public async Task FinishAsync(Exception? failure)
     {
-        if (_aborted.IsCancellationRequested)
+        if (_abortedToken.IsCancellationRequested)
         {
             // Reset by the client (or by us, or the session ended): nothing more goes on the wire.
             _completed = true;
@@ -264,7 +289,7 @@ internal sealed class SpdyRequestContext :
         }
         if (failure is not null)
         {
-            if (!_started && !_aborted.IsCancellationRequested)
+            if (!_started && !_abortedToken.IsCancellationRequested)
             {
                 _statusCode = 500;
                 ReasonPhrase = null;
@@ -284,7 +309,7 @@ internal sealed class SpdyRequestContext :
         {
             await CompleteResponseAsync();
         }
-        catch (Exception) when (_aborted.IsCancellationRequested)
+        catch (Exception) when (_abortedToken.IsCancellationRequested)
         {
             // The client reset the stream: nothing more to send.
         }
@@ -314,9 +339,10 @@ internal sealed class SpdyRequestContext :
     /// <summary>Cancels RequestAborted (the client reset the stream, or the session died).</summary>
     public void SignalAborted()
     {
+        // Without a source of our own, RequestAborted is the stream's token, which the session cancels in those cases.
         try
         {
-            _aborted.Cancel();
+            _aborted?.Cancel();
         }
         catch (ObjectDisposedException)
         {
@@ -325,14 +351,14 @@ internal sealed class SpdyRequestContext :
 
     internal async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        await _responseLock.WaitAsync(cancellationToken);
+        await _responseLock.EnterAsync(cancellationToken);
         try
         {
             if (_completed)
             {
                 throw new InvalidOperationException("the response is complete");
             }
-            if (!_started && data.Length > 0 && !IsHead && (!cancellationToken.CanBeCanceled || cancellationToken == _aborted.Token)
+            if (!_started && data.Length > 0 && !IsHead && (!cancellationToken.CanBeCanceled || cancellationToken == _abortedToken)
                 && await StartLockedAsync(endStream: false, cancellationToken, data, bodyIsWhole: false))
             {
                 // A first write that is the whole body (Content-Length) went out with the head.
@@ -356,26 +382,26 @@ internal sealed class SpdyRequestContext :
         }
         finally
         {
-            _responseLock.Release();
+            _responseLock.Exit();
         }
     }
 
     /// <summary>Sends DATA, cancelled by the caller's token or the stream's abort (one linked source only when both can fire).</summary>
     private async ValueTask SendDataAsync(ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken)
     {
-        if (!cancellationToken.CanBeCanceled || cancellationToken == _aborted.Token)
+        if (!cancellationToken.CanBeCanceled || cancellationToken == _abortedToken)
         {
-            await _transport.SendDataAsync(data, endStream, _aborted.Token);
+            await _transport.SendDataAsync(data, endStream, _abortedToken);
             return;
         }
 
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _aborted.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _abortedToken);
         await _transport.SendDataAsync(data, endStream, linked.Token);
     }
 
     private async Task CompleteResponseAsync()
     {
-        await _responseLock.WaitAsync();
+        await _responseLock.EnterAsync(CancellationToken.None);
         try
         {
             if (_completed)
@@ -394,21 +420,21 @@ internal sealed class SpdyRequestContext :
                 {
                     await StartLockedAsync(endStream: true, CancellationToken.None);
                 }
-                else if (!await StartLockedAsync(endStream: false, _aborted.Token, pending, bodyIsWhole: true))
+                else if (!await StartLockedAsync(endStream: false, _abortedToken, pending, bodyIsWhole: true))
                 {
-                    await _transport.SendDataAsync(pending, endStream: true, _aborted.Token);
+                    await _transport.SendDataAsync(pending, endStream: true, _abortedToken);
                 }
             }
             else
             {
-                await _transport.SendDataAsync(pending, endStream: true, _aborted.Token);
+                await _transport.SendDataAsync(pending, endStream: true, _abortedToken);
             }
             _completed = true;
             _writer.ReturnBuffer();
         }
         finally
         {
-            _responseLock.Release();
+            _responseLock.Exit();
         }
     }
 
@@ -466,22 +492,58 @@ internal sealed class SpdyRequestContext :
     internal static List<KeyValuePair<string, string>> ToSpdyHeaders(IHeaderDictionary headers)
     {
         var list = new List<KeyValuePair<string, string>>(headers.Count);
-        foreach (var (name, values) in headers)
+        if (headers is HeaderDictionary dictionary)
         {
-            if (IsConnectionSpecific(name) || name.Equals(Push.AssociatedContent.HeaderName, StringComparison.OrdinalIgnoreCase))
+            // The struct enumerator: no boxed enumerator per response.
+            foreach (var (name, values) in dictionary)
             {
-                continue;
+                AddSpdyHeader(list, name, values);
             }
-            var lower = name.ToLowerInvariant();
-            foreach (var value in values)
+        }
+        else
+        {
+            foreach (var (name, values) in headers)
             {
-                if (value is not null)
-                {
-                    list.Add(new(lower, value));
-                }
+                AddSpdyHeader(list, name, values);
             }
         }
         return list;
+    }
+
+    private static void AddSpdyHeader(List<KeyValuePair<string, string>> list, string name, StringValues values)
+    {
+        if (IsConnectionSpecific(name) || name.Equals(Push.AssociatedContent.HeaderName, StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+        var lower = LowerName(name);
+        foreach (var value in values)
+        {
+            if (value is not null)
+            {
+                list.Add(new(lower, value));
+            }
+        }
+    }
+
+    // The usual response header names (ASP.NET Core's HeaderNames spelling) lowercased once, not per response.
+    private static readonly System.Collections.Frozen.FrozenDictionary<string, string> LowerNames = new[]
+    {
+        HeaderNames.ContentLength, HeaderNames.ContentType, HeaderNames.ContentEncoding, HeaderNames.Date, HeaderNames.Server,
+        HeaderNames.CacheControl, HeaderNames.LastModified, HeaderNames.ETag, HeaderNames.Location, HeaderNames.Vary,
+        HeaderNames.SetCookie, HeaderNames.AcceptRanges, HeaderNames.Expires, HeaderNames.ContentRange, HeaderNames.ContentDisposition,
+        HeaderNames.AccessControlAllowOrigin, HeaderNames.StrictTransportSecurity, HeaderNames.Link, HeaderNames.Age, HeaderNames.Pragma,
+        HeaderNames.XContentTypeOptions, HeaderNames.XFrameOptions, HeaderNames.ContentLanguage, HeaderNames.ContentSecurityPolicy,
+    }.ToFrozenDictionary(n => n, n => n.ToLowerInvariant(), StringComparer.Ordinal);
+
+    /// <summary>The name in lowercase (SPDY requires it): the same string when it already is, a cached one for usual names.</summary>
+    internal static string LowerName(string name)
+    {
+        if (!name.AsSpan().ContainsAnyInRange('A', 'Z'))
+        {
+            return name;
+        }
+        return LowerNames.TryGetValue(name, out var lower) ? lower : name.ToLowerInvariant();
     }
 
     /// <summary>
@@ -542,7 +604,6 @@ internal sealed class SpdyRequestContext :
     public SpdyRequestContext Initialize()
     {
         InitConnection();
-        TraceIdentifier = $"{_connection.ConnectionId}:{StreamId:X8}";
         return this;
     }
 

@@ -5,25 +5,46 @@ using SpdyLab.Server.Push;
 namespace SpdyLab.Server.Http;
 
 /// <summary>Runs request contexts through the captured app, with push wired in when the stream allows it.</summary>
-internal sealed class SpdyRequestRunner(SpdyApplication application, SpdyServerOptions options, ILogger logger)
+internal sealed class SpdyRequestRunner
 {
+    // Consume X-Associated-Content even where nothing is pushed: it is not forwarded to the client.
+    private static readonly Func<SpdyRequestContext, Task> DropAssociatedContent = static c =>
+    {
+        c.ResponseHeaders.Remove(AssociatedContent.HeaderName);
+        return Task.CompletedTask;
+    };
+
+    // Push what X-Associated-Content names; the coordinator is only made for a response that has the header.
+    private static readonly Func<SpdyRequestContext, Task> PushAssociatedContent = static c =>
+        c.ResponseHeaders.ContainsKey(AssociatedContent.HeaderName) ? c.PushCoordinator.PushAssociatedContentAsync(c) : Task.CompletedTask;
+
+    private readonly SpdyApplication _application;
+    private readonly SpdyServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly Func<SpdyRequestContext, PushCoordinator> _createPush;
+
+    public SpdyRequestRunner(SpdyApplication application, SpdyServerOptions options, ILogger logger)
+    {
+        _application = application;
+        _options = options;
+        _logger = logger;
+        // One delegate for the runner's life (a coordinator and a bound delegate per request cost two objects each time).
+        _createPush = context => new PushCoordinator(context, RunAsync, _options.MaxPushesPerRequest, _options.PushOpenTimeout, _options.PushOtherHosts, _logger);
+    }
+
     /// <summary>Runs one request to completion: app, then FIN (or 500, or RST_STREAM). Never throws.</summary>
     public async Task RunAsync(SpdyRequestContext context)
     {
-        if (options.PushEnabled && !context.IsPush && context.Transport.CanPush)
+        var application = _application;
+        var logger = _logger;
+        if (_options.PushEnabled && !context.IsPush && context.Transport.CanPush)
         {
-            var push = new PushCoordinator(context, RunAsync, options.MaxPushesPerRequest, options.PushOpenTimeout, options.PushOtherHosts, logger);
-            context.Features.Set<ISpdyPushFeature>(push);
-            context.BeforeHeadersSent = push.PushAssociatedContentAsync;
+            context.EnablePush(_createPush);
+            context.BeforeHeadersSent = PushAssociatedContent;
         }
         else
         {
-            // Consume the header even where nothing is pushed: it is not forwarded to the client.
-            context.BeforeHeadersSent = static c =>
-            {
-                c.ResponseHeaders.Remove(AssociatedContent.HeaderName);
-                return Task.CompletedTask;
-            };
+            context.BeforeHeadersSent = DropAssociatedContent;
         }
 
         Exception? failure = null;

@@ -28,6 +28,12 @@ internal abstract class StreamTransport
     /// <summary>Abandons the stream: RST_STREAM CANCEL (<paramref name="cancel"/>) or INTERNAL_ERROR.</summary>
     public abstract void Reset(bool cancel);
 
+    /// <summary>
+    /// True when <see cref="Reset"/> has cancelled <see cref="Aborted"/> by the time it returns, whatever the stream's
+    /// state: a request context can then use <see cref="Aborted"/> as its RequestAborted token instead of a linked source.
+    /// </summary>
+    public virtual bool ResetCancelsAborted => false;
+
     /// <summary>Cancelled when the peer resets the stream or the session ends.</summary>
     public virtual CancellationToken Aborted => CancellationToken.None;
 

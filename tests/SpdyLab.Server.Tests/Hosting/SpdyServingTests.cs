@@ -33,7 +33,36 @@ public class SpdyServingTests
                 return Results.Text("<link href=/style.css>", "text/html");
             });
             app.MapGet("/style.css", () => Results.Text("body{}", "text/css"));
+            app.MapGet("/abort-after-body", async (HttpContext context) =>
+            {
+                context.Response.ContentLength = 5;
+                await context.Response.Body.WriteAsync("done."u8.ToArray());
+                context.Abort();
+                AbortSeen.TrySetResult(context.RequestAborted.IsCancellationRequested);
+            });
         });
+    }
+
+    private static readonly TaskCompletionSource<bool> AbortSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [Test, CancelAfter(15000)]
+    public async Task Get_AppAbortsAfterItsWholeBody_RequestAbortedFiresAtOnce(CancellationToken cancellationToken)
+    {
+        await using var client = await SpdyTestClient.ConnectAsync(_server.PlainUri, SpdyVersion.Spdy31, false, cancellationToken);
+
+        // The body may or may not be on the wire before the RST_STREAM CANCEL: either ending is right for the client.
+        try
+        {
+            var response = await client.SendAsync("GET", "/abort-after-body", cancellationToken: cancellationToken);
+            Assert.That(response.Text, Is.EqualTo("done."));
+        }
+        catch (SpdyStreamResetException e)
+        {
+            Assert.That(e.Status, Is.EqualTo(RstStatus.Cancel));
+        }
+
+        // What matters: the app's token had fired when Abort() returned (no linked source of the context's own now).
+        Assert.That(await AbortSeen.Task.WaitAsync(cancellationToken), Is.True);
     }
 
     [OneTimeTearDown]
@@ -106,6 +135,12 @@ public class SpdyServingTests
         var response = await client.SendAsync("GET", "/page", cancellationToken: cancellationToken);
 
         Assert.That(response.Headers.Contains("x-associated-content"), Is.False);
+        // The push's SYN_STREAM came before the SYN_REPLY, but the client engine hands pushed streams to its handler on
+        // the thread pool: the response can complete before the handler has recorded the push.
+        while (client.Pushes.Count == 0)
+        {
+            await Task.Delay(5, cancellationToken);
+        }
         Assert.That(client.Pushes, Has.Count.EqualTo(1));
         var (pushed, body) = client.Pushes[0];
         Assert.That(pushed.AssociatedStreamId, Is.EqualTo(response.Stream.Id));

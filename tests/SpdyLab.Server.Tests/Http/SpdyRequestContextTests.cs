@@ -78,6 +78,19 @@ public class SpdyRequestContextTests
                     WaitAborted.TrySetResult(true);
                 }
             });
+            app.MapGet("/dirty", (HttpContext context) =>
+            {
+                // What this request finds of an earlier one, then leaves behind for the next (pooled host contexts).
+                var found = $"items={context.Items.Count} feature={context.Features.Get<DirtyFeature>() is not null} " +
+                    $"header={context.Response.Headers.ContainsKey("X-Dirty")} request-header={context.Request.Headers.ContainsKey("x-first")} " +
+                    $"status={context.Response.StatusCode} aborted={context.RequestAborted.IsCancellationRequested}";
+                SeenContexts.Add(context);
+                context.Items["dirty"] = true;
+                context.Features.Set(new DirtyFeature());
+                context.Response.Headers["X-Dirty"] = "1";
+                context.Response.StatusCode = 201;
+                return Results.Text(found, statusCode: 201);
+            });
             app.MapGet("/push-api", async (HttpContext context) =>
             {
                 var push = context.Features.Get<ISpdyPushFeature>();
@@ -87,6 +100,10 @@ public class SpdyRequestContextTests
         }, configureServices: services => services.AddResponseCompression(o => o.EnableForHttps = true));
         _application = _server.App.Services.GetRequiredService<SpdyApplication>();
     }
+
+    private sealed class DirtyFeature;
+
+    private static readonly System.Collections.Concurrent.ConcurrentBag<HttpContext> SeenContexts = [];
 
     private static readonly TaskCompletionSource<bool> WaitAborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -241,6 +258,49 @@ public class SpdyRequestContextTests
         Assert.That(stream.Header("x-associated-content"), Is.Null);
         Assert.That(stream.Pushes, Is.Empty);
         Assert.That(stream.Status, Is.EqualTo(200));
+    }
+
+    [Test, CancelAfter(10000)]
+    public async Task Run_RequestAfterOneThatLeftItemsFeaturesHeaders_ReusesHostContextButStartsClean(CancellationToken cancellationToken)
+    {
+        SeenContexts.Clear();
+        var first = await RunAsync("GET", "/dirty", [new("x-first", "1")], cancellationToken: cancellationToken);
+        var second = await RunAsync("GET", "/dirty", cancellationToken: cancellationToken);
+
+        Assert.That(first.Status, Is.EqualTo(201));
+        Assert.That(first.Header("x-dirty"), Is.EqualTo("1"));
+        Assert.That(second.BodyText, Is.EqualTo("items=0 feature=False header=False request-header=False status=200 aborted=False"));
+        Assert.That(second.Status, Is.EqualTo(201));
+        // The pool works: the second request ran in the first one's HttpContext object (sequential requests, last in first out).
+        var seen = SeenContexts.ToArray();
+        Assert.That(seen, Has.Length.EqualTo(2));
+        Assert.That(seen[0], Is.SameAs(seen[1]));
+    }
+
+    [Test]
+    public void Features_SetGetReplaceRemove_BehaveAsAFeatureCollection()
+    {
+        var transport = new RecordingTransport();
+        var head = new SpdyRequestHead("GET", "https", "localhost", "/", "HTTP/1.1", []);
+        var connection = new SpdyConnectionInfo("conn1", null, null, null, "spdy/3.1");
+        var context = new SpdyRequestContext(head, null, transport, connection, 1, 0, false, transport.Aborted).Initialize();
+        var features = context.Features;
+        var revision = features.Revision;
+
+        Assert.That(features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>(), Is.SameAs(context));
+        Assert.That(features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>(), Is.Null);
+        Assert.That(features.Get<ISpdyPushFeature>(), Is.Null);
+        var extra = new DirtyFeature();
+        features.Set(extra);
+        Assert.That(features.Get<DirtyFeature>(), Is.SameAs(extra));
+        Assert.That(features.Revision, Is.GreaterThan(revision));
+        var body = new Microsoft.AspNetCore.Http.StreamResponseBodyFeature(Stream.Null);
+        features.Set<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>(body);
+        Assert.That(features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>(), Is.SameAs(body));
+        Assert.That(features.Select(f => f.Key), Does.Contain(typeof(DirtyFeature)).And.Contain(typeof(ISpdyStreamFeature)));
+        features.Set<DirtyFeature>(null);
+        Assert.That(features.Get<DirtyFeature>(), Is.Null);
+        Assert.That(features.Select(f => f.Key), Does.Not.Contain(typeof(DirtyFeature)));
     }
 
     private static async Task<bool> WaitForAsync(Func<bool> condition, CancellationToken cancellationToken)
