@@ -11,17 +11,25 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
 {
     private const int IndexThreshold = 16;
 
-    private readonly List<Entry> _entries = new();
+    private readonly List<Entry> _entries;
 
     // Built once the list grows past a few names, so hostile blocks with thousands of names stay linear.
     private Dictionary<string, Entry>? _index;
 
     public HeaderList()
     {
+        _entries = new();
+    }
+
+    /// <summary>An empty list with room for <paramref name="capacity"/> names.</summary>
+    public HeaderList(int capacity)
+    {
+        _entries = new(capacity);
     }
 
     public HeaderList(IEnumerable<KeyValuePair<string, string>> headers)
     {
+        _entries = new();
         foreach (var header in headers)
         {
             Add(header.Key, header.Value);

@@ -84,11 +84,16 @@ public static class HeaderBlockCodec
     /// Parses an uncompressed block. Violations are stream errors with PROTOCOL_ERROR (spdy3 §2.6.10: zero-length
     /// name, illegal value such as a leading, trailing or doubled NUL, duplicate names, truncated block).
     /// </summary>
-    public static HeaderList Parse(ReadOnlySpan<byte> block, int lengthFieldSize, int streamId)
+    public static HeaderList Parse(ReadOnlySpan<byte> block, int lengthFieldSize, int streamId) => Parse(block, lengthFieldSize, streamId, null);
+
+    /// <summary>As <see cref="Parse(ReadOnlySpan{byte}, int, int)"/>; header values found in <paramref name="values"/>
+    /// (the session's recent ones: a client repeats its host, user agent, accept... on every request) are not allocated again.</summary>
+    internal static HeaderList Parse(ReadOnlySpan<byte> block, int lengthFieldSize, int streamId, RecentStrings? values)
     {
         var position = 0;
         var count = ReadLength(block, ref position, lengthFieldSize, streamId);
-        var headers = new HeaderList();
+        // Sized from the pair count (bounded: the count is the peer's word), so a usual block fills one array.
+        var headers = new HeaderList((int)Math.Min(count, 32));
         for (long i = 0; i < count; i++)
         {
             var nameLength = ReadLength(block, ref position, lengthFieldSize, streamId);
@@ -127,7 +132,7 @@ public static class HeaderBlockCodec
             {
                 foreach (var range in value.Split((byte)0))
                 {
-                    var text = Known(value[range]) ?? Encoding.Latin1.GetString(value[range]);
+                    var text = Known(value[range]) ?? values?.Get(value[range]) ?? Encoding.Latin1.GetString(value[range]);
                     if (entry is null)
                     {
                         entry = new HeaderList.Entry(nameText, text);
@@ -218,5 +223,57 @@ public static class HeaderBlockCodec
         var bytes = block.Slice(position, length);
         position += length;
         return bytes;
+    }
+}
+
+/// <summary>
+/// The strings of recently decoded header values, looked up by their bytes: a small direct-mapped cache (one slot per
+/// hash bucket, replaced on a miss) for one decoder, so one thread. Short values only; a hit costs a hash and a compare.
+/// </summary>
+internal sealed class RecentStrings
+{
+    private const int Slots = 64;
+    private const int MaxLength = 256;
+
+    private readonly string?[] _strings = new string[Slots];
+
+    /// <summary>The string for <paramref name="bytes"/> (Latin-1), from the cache or made and remembered. A miss costs
+    /// nothing more than the string it makes.</summary>
+    public string? Get(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > MaxLength)
+        {
+            return null;
+        }
+
+        var hash = new HashCode();
+        hash.AddBytes(bytes);
+        var slot = (int)((uint)hash.ToHashCode() % Slots);
+        if (_strings[slot] is { } cached && SameLatin1(bytes, cached))
+        {
+            return cached;
+        }
+
+        var text = Encoding.Latin1.GetString(bytes);
+        _strings[slot] = text;
+        return text;
+    }
+
+    private static bool SameLatin1(ReadOnlySpan<byte> bytes, string text)
+    {
+        if (bytes.Length != text.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] != text[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

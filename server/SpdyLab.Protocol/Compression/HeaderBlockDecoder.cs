@@ -13,6 +13,7 @@ public sealed unsafe class HeaderBlockDecoder : IDisposable
     private readonly int _lengthFieldSize;
     private readonly ReadOnlyMemory<byte> _dictionary;
     private byte[] _output;
+    private readonly RecentStrings _recentValues = new();
     private Zlib.ZStream* _stream;
 
     public HeaderBlockDecoder(SpdyProtocolProfile profile, int maxHeaderBlockSize)
@@ -46,7 +47,7 @@ public sealed unsafe class HeaderBlockDecoder : IDisposable
     public HeaderList Decode(ReadOnlySequence<byte> compressed, int streamId)
     {
         var length = Inflate(compressed, streamId);
-        return HeaderBlockCodec.Parse(_output.AsSpan(0, length), _lengthFieldSize, streamId);
+        return HeaderBlockCodec.Parse(_output.AsSpan(0, length), _lengthFieldSize, streamId, _recentValues);
     }
 
     /// <summary>Inflates one block into the internal buffer and returns its length.</summary>

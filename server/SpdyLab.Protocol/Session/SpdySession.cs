@@ -23,6 +23,7 @@ public sealed partial class SpdySession : IAsyncDisposable
     private readonly IDuplexPipe _transport;
     private readonly SpdySessionOptions _options;
     private readonly Func<SpdyStream, Task>? _onPeerStream;
+    private ExecutionContext? _peerStreamContext;
     private readonly SpdyFrameReader _reader;
     private readonly SpdyFrameWriter _writer;
     private readonly Dictionary<int, SpdyStream> _streams = new();
@@ -181,6 +182,8 @@ public sealed partial class SpdySession : IAsyncDisposable
     private async Task RunCoreAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
+        // The context handlers of peer streams run in: the session's, as when they were started from the read loop.
+        _peerStreamContext = ExecutionContext.Capture();
         SendInitialFrames();
         _writeTask = Task.Run(WriteLoopAsync, CancellationToken.None);
         if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
@@ -514,21 +517,79 @@ public sealed partial class SpdySession : IAsyncDisposable
             MaybeCloseLocked(stream);
         }
 
-        _ = DispatchPeerStreamAsync(stream);
+        // Off the reader loop, as a thread-pool work item of its own (the stream itself: no state machine, delegate or
+        // closure per stream), in the session's execution context.
+        ThreadPool.UnsafeQueueUserWorkItem(stream, preferLocal: false);
     }
 
-    private async Task DispatchPeerStreamAsync(SpdyStream stream)
+    /// <summary>Runs the application's handler for a stream the peer opened (on the thread pool, once per stream).</summary>
+    internal void RunPeerStreamHandler(SpdyStream stream)
     {
+        if (_peerStreamContext is { } context)
+        {
+            ExecutionContext.Run(context, StartPeerStreamHandlerCallback, stream);
+        }
+        else
+        {
+            StartPeerStreamHandler(stream);
+        }
+    }
+
+    private static readonly ContextCallback StartPeerStreamHandlerCallback = static state =>
+    {
+        var stream = (SpdyStream)state!;
+        stream.Session.StartPeerStreamHandler(stream);
+    };
+
+    private void StartPeerStreamHandler(SpdyStream stream)
+    {
+        Task handler;
         try
         {
-            // Off the reader loop (as Task.Run did, without its delegate, closure and unwrap promise per stream).
-            await Task.Yield();
-            await _onPeerStream!(stream).ConfigureAwait(false);
+            handler = _onPeerStream!(stream);
         }
         catch (Exception e)
         {
-            Trace($"!! handler for stream {stream.Id} failed: {e.GetType().Name}: {e.Message}");
-            stream.Reset(RstStatus.InternalError);
+            OnPeerStreamHandlerFailed(stream, e);
+            return;
+        }
+
+        if (handler.IsCompletedSuccessfully)
+        {
+            ResetIfUnanswered(stream);
+            return;
+        }
+
+        _ = AwaitPeerStreamHandlerAsync(stream, handler);
+    }
+
+    private async Task AwaitPeerStreamHandlerAsync(SpdyStream stream, Task handler)
+    {
+        try
+        {
+            await handler.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            OnPeerStreamHandlerFailed(stream, e);
+            return;
+        }
+
+        ResetIfUnanswered(stream);
+    }
+
+    private void OnPeerStreamHandlerFailed(SpdyStream stream, Exception e)
+    {
+        Trace($"!! handler for stream {stream.Id} failed: {e.GetType().Name}: {e.Message}");
+        stream.Reset(RstStatus.InternalError);
+    }
+
+    /// <summary>A server's handler that returned without answering gets its stream reset (INTERNAL_ERROR).</summary>
+    private void ResetIfUnanswered(SpdyStream stream)
+    {
+        if (Role != SpdyRole.Server || stream.ReplyQueued || stream.ReplySent)
+        {
+            // Answered (the handler's own writes set these flags, so this thread sees them): no lock round needed.
             return;
         }
 
@@ -536,7 +597,7 @@ public sealed partial class SpdySession : IAsyncDisposable
         lock (_lock)
         {
             DrainRepliesLocked(); // a reply queued without the lock counts as an answer
-            unanswered = Role == SpdyRole.Server && !stream.ReplySent && stream.State == StreamState.Open;
+            unanswered = !stream.ReplySent && stream.State == StreamState.Open;
         }
 
         if (unanswered)

@@ -7,7 +7,7 @@ namespace SpdyLab.Protocol;
 /// One SPDY stream. The session owns its state (guarded by the session lock); the application reads
 /// <see cref="Input"/> and writes through <see cref="WriteHeadersAsync"/> / <see cref="WriteDataAsync"/>.
 /// </summary>
-public sealed class SpdyStream
+public sealed class SpdyStream : IThreadPoolWorkItem
 {
     /// <summary>DATA up to this size is copied into one segment of the input pipe (a 16 KB frame: one pooled 16 KB
     /// buffer rather than four 4 KB segments; a 1 KB frame still gets a 4 KB one).</summary>
@@ -201,6 +201,20 @@ public sealed class SpdyStream
     }
 
     public override string ToString() => $"stream {Id}{(IsPushed ? $" (pushed, assoc {AssociatedStreamId})" : string.Empty)} pri {Priority} {State}";
+
+    private int _handlerStarted;
+
+    internal SpdySession Session => _session;
+
+    /// <summary>The session queues a stream the peer opened to the thread pool as itself: this runs the application's
+    /// handler (once; a second call does nothing).</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        if (Interlocked.Exchange(ref _handlerStarted, 1) == 0)
+        {
+            _session.RunPeerStreamHandler(this);
+        }
+    }
 
     internal void OnInputConsumed(long bytes) => _session.OnInputConsumed(this, bytes);
 

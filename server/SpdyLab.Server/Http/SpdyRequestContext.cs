@@ -613,7 +613,6 @@ internal sealed partial class SpdyRequestContext :
     /// </summary>
     private sealed class ResponseBodyWriter(SpdyRequestContext owner) : PipeWriter
     {
-        private const int FlushThreshold = 64 * 1024;
         private byte[] _buffer = [];
         private int _count;
         private bool _returned;
@@ -652,16 +651,15 @@ internal sealed partial class SpdyRequestContext :
 
         public override async ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
         {
-            // Large writes go straight out (after what is buffered) instead of growing the buffer.
-            if (_count + source.Length > FlushThreshold)
+            // A write flushes, so the caller's bytes go straight out after what is buffered, without a copy into the
+            // buffer (nor a buffer rented for it): the session copies a small body it keeps, and awaits the framing of a
+            // larger one before this completes, so the caller may reuse its memory either way.
+            if (_count > 0)
             {
                 await FlushAsync(cancellationToken);
-                await owner.WriteBodyAsync(source, cancellationToken);
-                return new FlushResult(false, owner._completed);
             }
-            source.Span.CopyTo(GetSpan(source.Length));
-            _count += source.Length;
-            return await FlushAsync(cancellationToken);
+            await owner.WriteBodyAsync(source, cancellationToken);
+            return new FlushResult(false, owner._completed);
         }
 
         public override void CancelPendingFlush()

@@ -102,4 +102,39 @@ public class HeaderBlockCodecTests
 
         Assert.That(parsed.NameCount, Is.EqualTo(28_000));
     }
+
+    [Test]
+    public void Parse_WithRecentStrings_RepeatedValueIsTheSameStringAndOthersDecodeAsUsual()
+    {
+        var recent = new RecentStrings();
+        byte[] Block(string host, string path)
+        {
+            var output = new ArrayBufferWriter<byte>();
+            HeaderBlockCodec.Serialize(new HeaderList().Add(":host", host).Add(":path", path).Add("x", "a\0b"), 4, output);
+            return output.WrittenSpan.ToArray();
+        }
+
+        var first = HeaderBlockCodec.Parse(Block("example.com:8080", "/one"), 4, 1, recent);
+        var second = HeaderBlockCodec.Parse(Block("example.com:8080", "/two"), 4, 3, recent);
+
+        Assert.That(second.Get(":host"), Is.SameAs(first.Get(":host")));
+        Assert.That(first.Get(":path"), Is.EqualTo("/one"));
+        Assert.That(second.Get(":path"), Is.EqualTo("/two"));
+        Assert.That(second.GetValues("x"), Is.EqualTo(new[] { "a", "b" }));
+    }
+
+    [Test]
+    public void RecentStrings_CollidingValues_EachDecodesToItsOwnText()
+    {
+        var recent = new RecentStrings();
+        // More distinct values than slots: whatever shares a slot is replaced, never confused.
+        for (var round = 0; round < 2; round++)
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                var text = $"value-{i}";
+                Assert.That(recent.Get(System.Text.Encoding.Latin1.GetBytes(text)), Is.EqualTo(text));
+            }
+        }
+    }
 }

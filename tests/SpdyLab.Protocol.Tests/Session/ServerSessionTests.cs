@@ -604,6 +604,48 @@ public class ServerSessionTests
         await h.Peer.ExpectRstAsync(1, RstStatus.InternalError);
     }
 
+    [TestCase(false), TestCase(true)]
+    public async Task Run_HandlerReturnsWithoutReplying_ResetsWithInternalError(bool completesLater)
+    {
+        // Completed at once (the handler runs straight from its thread-pool work item) or later (awaited).
+        await using var h = await Harness.StartAsync(SpdyVersion.Spdy31, SpdyRole.Server,
+            async _ => { if (completesLater) { await Task.Delay(20); } });
+
+        await h.Peer.SendAsync(PeerFrames.SynStream(SpdyVersion.Spdy31, 1, 0, 0, SpdyFlags.Fin, h.Peer.Block(h.Peer.Request())));
+
+        await h.Peer.ExpectRstAsync(1, RstStatus.InternalError);
+    }
+
+    [Test]
+    public async Task Run_HandlerThrowsSynchronously_ResetsWithInternalError()
+    {
+        await using var h = await Harness.StartAsync(SpdyVersion.Spdy31, SpdyRole.Server, _ => throw new InvalidOperationException("boom"));
+
+        await h.Peer.SendAsync(PeerFrames.SynStream(SpdyVersion.Spdy31, 1, 0, 0, SpdyFlags.Fin, h.Peer.Block(h.Peer.Request())));
+
+        await h.Peer.ExpectRstAsync(1, RstStatus.InternalError);
+    }
+
+    private static readonly AsyncLocal<string?> SessionScope = new();
+
+    [Test]
+    public async Task Run_Handler_RunsInTheSessionsExecutionContext()
+    {
+        var seen = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        SessionScope.Value = "connection 7";
+        var started = Harness.StartAsync(SpdyVersion.Spdy31, SpdyRole.Server, stream =>
+        {
+            seen.TrySetResult(SessionScope.Value);
+            return Task.CompletedTask;
+        });
+        SessionScope.Value = null;
+        await using var h = await started;
+
+        await h.Peer.SendAsync(PeerFrames.SynStream(SpdyVersion.Spdy31, 1, 0, 0, SpdyFlags.Fin, h.Peer.Block(h.Peer.Request())));
+
+        Assert.That(await seen.Task.WaitAsync(TimeSpan.FromSeconds(10)), Is.EqualTo("connection 7"));
+    }
+
     [TestCaseSource(nameof(AllVersions))]
     public async Task Run_IdleTimeout_SendsGoAwayAndCloses(SpdyVersion version)
     {

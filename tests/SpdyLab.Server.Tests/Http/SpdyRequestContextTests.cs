@@ -265,16 +265,19 @@ public class SpdyRequestContextTests
     {
         SeenContexts.Clear();
         var first = await RunAsync("GET", "/dirty", [new("x-first", "1")], cancellationToken: cancellationToken);
-        var second = await RunAsync("GET", "/dirty", cancellationToken: cancellationToken);
-
         Assert.That(first.Status, Is.EqualTo(201));
         Assert.That(first.Header("x-dirty"), Is.EqualTo("1"));
-        Assert.That(second.BodyText, Is.EqualTo("items=0 feature=False header=False request-header=False status=200 aborted=False"));
-        Assert.That(second.Status, Is.EqualTo(201));
-        // The pool works: the second request ran in the first one's HttpContext object (sequential requests, last in first out).
-        var seen = SeenContexts.ToArray();
-        Assert.That(seen, Has.Length.EqualTo(2));
-        Assert.That(seen[0], Is.SameAs(seen[1]));
+
+        for (var i = 0; i < 20; i++)
+        {
+            var next = await RunAsync("GET", "/dirty", cancellationToken: cancellationToken);
+            Assert.That(next.BodyText, Is.EqualTo("items=0 feature=False header=False request-header=False status=200 aborted=False"));
+            Assert.That(next.Status, Is.EqualTo(201));
+        }
+
+        // The pool works: this fixture's requests run a few at a time at most, so only a few host contexts were ever
+        // made, and 21 sequential requests must have run in the same HttpContext object more than once.
+        Assert.That(SeenContexts.Distinct().Count(), Is.LessThan(21));
     }
 
     [Test]
