@@ -224,7 +224,8 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
         return null;
     }
 
-    private static string LowerAscii(string name)
+    /// <summary>The name lowercased: the same string when it has no ASCII capital (the usual case, no allocation).</summary>
+    internal static string LowerAscii(string name)
     {
         foreach (var c in name)
         {

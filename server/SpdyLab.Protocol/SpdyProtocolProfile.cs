@@ -196,7 +196,7 @@ public abstract class SpdyProtocolProfile
 
     private void AddExtra(HeaderList headers, KeyValuePair<string, string> header)
     {
-        if (IsConnectionSpecific(header.Key) || IsReservedHeader(header.Key.ToLowerInvariant()))
+        if (IsConnectionSpecific(header.Key) || IsReservedHeader(HeaderList.LowerAscii(header.Key)))
         {
             return;
         }

@@ -73,7 +73,7 @@ internal sealed partial class SpdyRequestContext :
         var queryStart = head.PathAndQuery.IndexOf('?');
         var path = queryStart < 0 ? head.PathAndQuery : head.PathAndQuery[..queryStart];
         // Like Kestrel: the raw target stays in RawTarget; Path is unescaped (but "%2F" kept escaped).
-        Path = Uri.UnescapeDataString(path.Replace("%2F", "%252F", StringComparison.OrdinalIgnoreCase));
+        Path = path.Contains('%') ? Uri.UnescapeDataString(path.Replace("%2F", "%252F", StringComparison.OrdinalIgnoreCase)) : path;
         QueryString = queryStart < 0 ? "" : head.PathAndQuery[queryStart..];
         RawTarget = head.PathAndQuery;
         Protocol = HttpProtocolName(connection.Protocol);

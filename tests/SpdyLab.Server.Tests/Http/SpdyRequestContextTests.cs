@@ -280,6 +280,22 @@ public class SpdyRequestContextTests
         Assert.That(SeenContexts.Distinct().Count(), Is.LessThan(21));
     }
 
+    [TestCase("/a%20b%2Fc?x=1", "/a b%2Fc", "?x=1")]
+    [TestCase("/plain/path?q", "/plain/path", "?q")]
+    [TestCase("/plain", "/plain", "")]
+    public void Path_EscapedOrPlain_UnescapedLikeKestrelWithRawTargetKept(string target, string path, string query)
+    {
+        var transport = new RecordingTransport();
+        var head = new SpdyRequestHead("GET", "https", "localhost", target, "HTTP/1.1", []);
+        var connection = new SpdyConnectionInfo("conn1", null, null, null, "spdy/3.1");
+
+        var context = new SpdyRequestContext(head, null, transport, connection, 1, 0, false, transport.Aborted).Initialize();
+
+        Assert.That(context.Path, Is.EqualTo(path));
+        Assert.That(context.QueryString, Is.EqualTo(query));
+        Assert.That(context.RawTarget, Is.EqualTo(target));
+    }
+
     [Test]
     public void Features_SetGetReplaceRemove_BehaveAsAFeatureCollection()
     {
