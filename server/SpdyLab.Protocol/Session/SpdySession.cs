@@ -35,6 +35,7 @@ public sealed partial class SpdySession : IAsyncDisposable
     private readonly List<SettingsEntry> _settingsToPersist = new();
     private readonly byte[]?[] _credentials = new byte[]?[CredentialVectorSize + 1];
     private readonly List<(SpdyStream Stream, Exception Error)> _pendingAborts = new();
+    private int _abortsPending; // 1 once an abort is queued, back to 0 when drained (under _lock; read without it)
     private readonly long _streamInputPause;
 
     private long _nextStreamId;
@@ -322,7 +323,14 @@ public sealed partial class SpdySession : IAsyncDisposable
                 await OnDataAsync(data).ConfigureAwait(false);
                 break;
             case SynStreamFrame syn:
-                OnSynStream(syn);
+                if (!OnSynStream(syn))
+                {
+                    // A new stream queued no frame: waking the writer for it cost a thread-pool hop and a lock round
+                    // per request for nothing.
+                    DrainAborts();
+                    return;
+                }
+
                 break;
             case SynReplyFrame reply:
                 OnSynReply(reply);
@@ -360,7 +368,9 @@ public sealed partial class SpdySession : IAsyncDisposable
     private bool IsPeerStreamId(int id) => (id % 2 == 1) == (Role == SpdyRole.Server);
 
     // spdy3 §2.3.2 stream creation, §2.6.1 SYN_STREAM, §3.3 server push.
-    private void OnSynStream(SynStreamFrame frame)
+    /// <returns>False when the stream was accepted and handed to the handler: nothing was queued for the writer (the
+    /// handler's reply wakes it), so the read loop need not wake it for this frame.</returns>
+    private bool OnSynStream(SynStreamFrame frame)
     {
         SpdyStream stream;
         lock (_lock)
@@ -381,7 +391,7 @@ public sealed partial class SpdySession : IAsyncDisposable
                 // "If a recipient receives a second SYN_STREAM for the same stream, it MUST issue a stream error
                 // with the status code PROTOCOL_ERROR."
                 ResetLocked(id, existing, RstStatus.ProtocolError, "second SYN_STREAM for an open stream");
-                return;
+                return true;
             }
 
             if (id <= _lastPeerStreamId)
@@ -394,7 +404,7 @@ public sealed partial class SpdySession : IAsyncDisposable
             _lastPeerStreamId = id;
             if (_goAwaySent || _closing)
             {
-                return; // spdy3 §2.6.6: "After sending a GOAWAY message, the sender must ignore all SYN_STREAM frames for new streams."
+                return true; // spdy3 §2.6.6: "After sending a GOAWAY message, the sender must ignore all SYN_STREAM frames for new streams."
             }
 
             if (Role == SpdyRole.Client)
@@ -403,31 +413,31 @@ public sealed partial class SpdySession : IAsyncDisposable
                 if (frame.AssociatedStreamId == 0)
                 {
                     ResetLocked(id, null, RstStatus.ProtocolError, "server stream without Associated-To-Stream-ID");
-                    return;
+                    return true;
                 }
 
                 if (!_streams.TryGetValue(frame.AssociatedStreamId, out var associated) || !associated.IsLocal)
                 {
                     ResetLocked(id, null, RstStatus.InvalidStream, $"push associated with stream {frame.AssociatedStreamId}, which is not an open request");
-                    return;
+                    return true;
                 }
 
                 if (!frame.IsUnidirectional)
                 {
                     ResetLocked(id, null, RstStatus.ProtocolError, "pushed stream without FLAG_UNIDIRECTIONAL");
-                    return;
+                    return true;
                 }
 
                 if (!Profile.HasPushUrl(frame.Headers))
                 {
                     ResetLocked(id, null, RstStatus.ProtocolError, $"pushed stream without {string.Join(", ", Profile.PushUrlHeaders)}");
-                    return;
+                    return true;
                 }
 
                 if (_onPeerStream is null)
                 {
                     ResetLocked(id, null, RstStatus.Cancel, "pushes are not accepted");
-                    return;
+                    return true;
                 }
             }
             else
@@ -435,7 +445,7 @@ public sealed partial class SpdySession : IAsyncDisposable
                 if (frame.AssociatedStreamId != 0)
                 {
                     ResetLocked(id, null, RstStatus.ProtocolError, "a client cannot push (Associated-To-Stream-ID set)");
-                    return;
+                    return true;
                 }
 
                 if (frame.IsUnidirectional)
@@ -444,13 +454,13 @@ public sealed partial class SpdySession : IAsyncDisposable
                     // forbids (§2.3.2.1: the recipient is half-closed): refuse it rather than hand the application a
                     // request it cannot answer. Found by the fuzzer.
                     ResetLocked(id, null, RstStatus.ProtocolError, "a client stream with FLAG_UNIDIRECTIONAL cannot be answered");
-                    return;
+                    return true;
                 }
 
                 if (_onPeerStream is null)
                 {
                     ResetLocked(id, null, RstStatus.RefusedStream, "no request handler");
-                    return;
+                    return true;
                 }
             }
 
@@ -458,14 +468,14 @@ public sealed partial class SpdySession : IAsyncDisposable
             {
                 Interlocked.Increment(ref Counters.streamsRefused);
                 ResetLocked(id, null, RstStatus.RefusedStream, $"over MAX_CONCURRENT_STREAMS {_options.MaxConcurrentStreams}");
-                return;
+                return true;
             }
 
             if (Profile.HasCredential && frame.Slot != 0 && (frame.Slot > CredentialVectorSize || _credentials[frame.Slot] is null))
             {
                 // spdy3 §2.6.9: a request whose credential slot is missing gets INVALID_CREDENTIALS.
                 ResetLocked(id, null, RstStatus.InvalidCredentials, $"CREDENTIAL slot {frame.Slot} is empty");
-                return;
+                return true;
             }
 
             stream = new SpdyStream(this, id, frame.Priority, isLocal: false, isPushed: Role == SpdyRole.Client, frame.AssociatedStreamId, frame.Headers, _streamInputPause,
@@ -512,14 +522,20 @@ public sealed partial class SpdySession : IAsyncDisposable
             stream.CompleteInput();
         }
 
-        lock (_lock)
+        if (stream.FinSent)
         {
-            MaybeCloseLocked(stream);
+            // Only a unidirectional stream (FinSent set above) can close before its handler has run: the usual request
+            // needs no second round of the session lock here.
+            lock (_lock)
+            {
+                MaybeCloseLocked(stream);
+            }
         }
 
         // Off the reader loop, as a thread-pool work item of its own (the stream itself: no state machine, delegate or
         // closure per stream), in the session's execution context.
         ThreadPool.UnsafeQueueUserWorkItem(stream, preferLocal: false);
+        return false;
     }
 
     /// <summary>Runs the application's handler for a stream the peer opened (on the thread pool, once per stream).</summary>
@@ -1157,6 +1173,7 @@ public sealed partial class SpdySession : IAsyncDisposable
             CreditDiscardedLocked(null, (int)Math.Min(stream.Buffered, int.MaxValue));
             stream.Buffered = 0;
             _pendingAborts.Add((stream, error));
+            Volatile.Write(ref _abortsPending, 1);
         }
 
         CheckDrainedLocked();
@@ -1752,9 +1769,18 @@ public sealed partial class SpdySession : IAsyncDisposable
 
     private void DrainAborts()
     {
+        // Checked without the lock first: the read loop calls this after every frame, and a lock round per frame on the
+        // session's busiest lock for an empty list was a cost on every request. Whoever queues an abort drains after it
+        // (and the read loop's next frame would too), so a racing miss here only defers to that drain.
+        if (Volatile.Read(ref _abortsPending) == 0)
+        {
+            return;
+        }
+
         List<(SpdyStream Stream, Exception Error)> aborts;
         lock (_lock)
         {
+            _abortsPending = 0;
             if (_pendingAborts.Count == 0)
             {
                 return;
