@@ -77,7 +77,7 @@ internal sealed partial class SpdyRequestContext :
         QueryString = queryStart < 0 ? "" : head.PathAndQuery[queryStart..];
         RawTarget = head.PathAndQuery;
         Protocol = HttpProtocolName(connection.Protocol);
-        Headers = new HeaderDictionary();
+        Headers = new HeaderDictionary(head.Headers.Count + 1); // sized once: the Host header and the rest
         Headers.Host = head.Host;
         CopyRequestHeaders(head.Headers, Headers);
         Body = requestBody is null ? Stream.Null : new RequestBodyStream(requestBody.AsStream(), bodyTimeout ?? Timeout.InfiniteTimeSpan, this);
