@@ -221,8 +221,10 @@ public sealed partial class SpdySession
                             controlCount++;
                         }
 
-                        if (controlCount == 0 && !_outputShutdown)
+                        if (!_outputShutdown && controlCount < controls.Length)
                         {
+                            // DATA in the same lock round as the control frames (written after them, so a reply's
+                            // SYN_REPLY still precedes its body): a small response costs one round, not two.
                             var budget = FlushThreshold - bytes;
                             while (chunkCount < chunks.Length && budget > 0 && TryPickDataLocked(out chunks[chunkCount]))
                             {
@@ -236,23 +238,18 @@ public sealed partial class SpdySession
                         }
                     }
 
-                    if (controlCount > 0)
+                    for (var i = 0; i < controlCount; i++)
                     {
-                        for (var i = 0; i < controlCount; i++)
+                        bytes += WriteControl(output, controls[i]);
+                        if (controls[i].Written is not null)
                         {
-                            bytes += WriteControl(output, controls[i]);
-                            if (controls[i].Written is not null)
-                            {
-                                written.Add(controls[i].Written!);
-                            }
-
-                            controls[i] = default; // drop the header list reference
+                            written.Add(controls[i].Written!);
                         }
 
-                        continue;
+                        controls[i] = default; // drop the header list reference
                     }
 
-                    if (chunkCount == 0)
+                    if (controlCount == 0 && chunkCount == 0)
                     {
                         break;
                     }
