@@ -63,10 +63,14 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
 
-    public const int SCHED_FIFO = 1;
+    public const int PRIO_PROCESS = 0;
 
-    [LibraryImport("libc", EntryPoint = "sched_setscheduler", SetLastError = true)]
-    public static partial int SchedSetScheduler(int pid, int policy, int* priority);
+    /// <summary>setpriority(2); with PRIO_PROCESS and a thread id it sets that thread's nice value.</summary>
+    [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    public static partial int SetPriority(int which, uint who, int niceValue);
+
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    public static partial int GetTid();
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEuid();

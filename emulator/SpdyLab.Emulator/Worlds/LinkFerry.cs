@@ -67,8 +67,14 @@ public sealed unsafe class LinkFerry : IDisposable
     /// <summary>The most packets it ever held at once: bounded by <see cref="MaxPacketsHeld"/>.</summary>
     public int PeakPacketsHeld => _pool.PeakOutstanding;
 
-    /// <summary>Whether the ferry thread got real-time (SCHED_FIFO) scheduling.</summary>
-    public bool RealTime { get; private set; }
+    /// <summary>The nice value ferry threads ask for: the highest CFS weight (about 87 times a nice-0 thread's).</summary>
+    public const int FerryNice = -20;
+
+    /// <summary>Whether the ferry thread got its high priority (<see cref="FerryNice"/>; needs root or CAP_SYS_NICE).</summary>
+    public bool HighPriority { get; private set; }
+
+    /// <summary>The ferry thread's kernel thread id (/proc/self/task/ID), once it runs; 0 before.</summary>
+    public int ThreadId { get; private set; }
 
     /// <summary>The error that stopped the ferry, if one did.</summary>
     public Exception? Failure { get; private set; }
@@ -87,11 +93,14 @@ public sealed unsafe class LinkFerry : IDisposable
     {
         // Timer slack: the kernel may otherwise defer our wake-ups by 50 us to batch timers.
         Libc.Prctl(Libc.PR_SET_TIMERSLACK, 1, 0, 0, 0);
-        // A low real-time priority (when allowed: root) so a busy machine (compilers on every core)
-        // does not delay packets by whole scheduler time slices. The ferry sleeps whenever it has
-        // nothing due, and the kernel's RT throttling bounds it anyway.
-        int priority = 10;
-        RealTime = Libc.SchedSetScheduler(0, Libc.SCHED_FIFO, &priority) == 0;
+        // The highest nice priority (when allowed: root), so a busy machine (compilers on every core, or
+        // eight worlds' page loads) does not delay packets by whole scheduler slices. Not a real-time
+        // policy: a ferry is a managed thread, and when the runtime stops threads for a garbage collection
+        // a SCHED_FIFO ferry waiting for it kept the collecting (ordinary) thread off the CPU until the
+        // kernel's real-time throttling stepped in, freezing every world's link for about a second
+        // (measured: GC pauses of 0.97-1.0 s at -j 8, none above 0.26 s with nice; docs/emulator.md).
+        ThreadId = Libc.GetTid();
+        HighPriority = Libc.SetPriority(Libc.PRIO_PROCESS, (uint)ThreadId, FerryNice) == 0;
         var poll = new Libc.PollFd { Fd = _sourceFd, Events = Libc.POLLIN };
         try
         {

@@ -93,6 +93,7 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
             return await RunParallelCheckAsync(plan, levels, executor, store, runnerOptions, directory, cancellationToken);
         }
         var progress = new ConsoleRunProgress();
+        using var gcPauses = new GcPauseProbe();
         var cpuBefore = ProcessCpu.TotalSeconds();
         var outcome = await progress.RunAsync(p => new TrialRunner(executor, store, runnerOptions, p).RunAsync(plan, cancellationToken));
         if (progress.MeanCpuLoad is { } cpu) store.SetMeta("cpu_load_mean", cpu.ToString("0.###", CultureInfo.InvariantCulture));
@@ -113,6 +114,7 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
                 $"throughput: {rate:0.0} trials/min, {perTrial:0.00} s wall and {cpuPerTrial:0.00} s CPU (this process and its children) per trial at -j {options.Parallel}, " +
                 $"load average {LoadAverage()}"));
             store.SetMeta("cpu_seconds_per_trial", cpuPerTrial.ToString("0.###", CultureInfo.InvariantCulture));
+            output.WriteLine(gcPauses.Report());
         }
         if (TrialProfile.Enabled) output.WriteLine(TrialProfile.Report());
         output.WriteLine($"results: {databasePath}  (./spdylab results info --results {databasePath})");
@@ -151,6 +153,7 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
             cpu.Sample();
             loadAverages[level].Add(LoadAverage().Split(' ')[0]);
             using var probe = TrialProfile.Enabled ? new PoolLatencyProbe() : null;
+            using var gcPauses = new GcPauseProbe();
             var outcome = await new TrialRunner(executor, store, runnerOptions with { Parallel = level }, NullRunProgress.Instance)
                 .RunAsync(trials, cancellationToken);
             probe?.Dispose();
@@ -160,7 +163,7 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
             ran += outcome.Ran;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"round {roundNumber}/{rounds.Count}: -j {level}, {outcome.Ran} trials ({outcome.Failed} failed, {outcome.SkippedAsDone} done before) " +
-                $"in {outcome.Elapsed.TotalSeconds:0} s, CPU load {(load ?? 0) * 100:0}%, load average {LoadAverage()}{(probe is null ? "" : "; " + probe.Report())}"));
+                $"in {outcome.Elapsed.TotalSeconds:0} s, CPU load {(load ?? 0) * 100:0}%, load average {LoadAverage()}{(probe is null ? "" : "; " + probe.Report())}; {gcPauses.Report()}"));
             if (outcome.Interrupted || outcome.AbortReason is not null)
             {
                 if (outcome.AbortReason is not null) await Console.Error.WriteLineAsync(outcome.AbortReason);
