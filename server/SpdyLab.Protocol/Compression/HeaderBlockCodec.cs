@@ -164,16 +164,34 @@ public static class HeaderBlockCodec
         "content-type", "content-length", "cache-control", "date", "server", "x-associated-content",
     ];
 
-    private static readonly byte[][] KnownBytes = [.. KnownStrings.Select(Encoding.Latin1.GetBytes)];
+    // The known strings grouped by length (index = byte length), so a lookup compares with one to three candidates
+    // instead of walking the whole list: it runs for every name and value of every header block.
+    private static readonly (byte[] Bytes, string Text)[][] KnownByLength = BuildKnownByLength();
+
+    private static (byte[] Bytes, string Text)[][] BuildKnownByLength()
+    {
+        var table = new (byte[] Bytes, string Text)[KnownStrings.Max(k => k.Length) + 1][];
+        for (var length = 0; length < table.Length; length++)
+        {
+            table[length] = [.. KnownStrings.Where(k => k.Length == length).Select(k => (Encoding.Latin1.GetBytes(k), k))];
+        }
+
+        return table;
+    }
 
     /// <summary>The shared string for these exact bytes (case-sensitive: names are lowercased only when new), or null.</summary>
     private static string? Known(ReadOnlySpan<byte> bytes)
     {
-        for (var i = 0; i < KnownBytes.Length; i++)
+        if (bytes.Length >= KnownByLength.Length)
         {
-            if (KnownBytes[i].Length == bytes.Length && bytes.SequenceEqual(KnownBytes[i]))
+            return null;
+        }
+
+        foreach (var (known, text) in KnownByLength[bytes.Length])
+        {
+            if (bytes.SequenceEqual(known))
             {
-                return KnownStrings[i];
+                return text;
             }
         }
 

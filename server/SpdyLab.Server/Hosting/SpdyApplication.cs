@@ -127,9 +127,11 @@ public sealed class SpdyApplication
             set => Features[key] = value;
         }
 
-        public TFeature? Get<TFeature>() => Features.Get<TFeature>();
+        // Through the indexer: a generic interface method called on an interface is a runtime lookup per call (hosting
+        // fetches features through this wrapper, so a second generic dispatch here doubled that).
+        public TFeature? Get<TFeature>() => (TFeature?)Features[typeof(TFeature)];
 
-        public void Set<TFeature>(TFeature? instance) => Features.Set(instance);
+        public void Set<TFeature>(TFeature? instance) => Features[typeof(TFeature)] = instance;
 
         public IEnumerator<KeyValuePair<Type, object>> GetEnumerator() => Features.GetEnumerator();
 
