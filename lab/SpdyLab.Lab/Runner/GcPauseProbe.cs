@@ -12,6 +12,7 @@ namespace SpdyLab.Lab.Runner;
 /// </summary>
 public sealed class GcPauseProbe : EventListener
 {
+    private const int GCStart = 1;
     private const int GCSuspendEEBegin = 9;
     private const int GCRestartEEEnd = 3;
     private const long GcKeyword = 0x1;
@@ -19,6 +20,8 @@ public sealed class GcPauseProbe : EventListener
     private readonly long startedAt = Stopwatch.GetTimestamp();
     private readonly int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
     private long suspendedAt;
+    private string pauseCollection = "";
+    private (double Ms, string Collection, DateTime BeganUtc) longest;
 
     protected override void OnEventSourceCreated(EventSource source)
     {
@@ -30,13 +33,37 @@ public sealed class GcPauseProbe : EventListener
         // The events carry their own time stamps, taken when the runtime wrote them, not when we see them.
         if (e.EventId == GCSuspendEEBegin)
         {
+            pauseCollection = "";
             Interlocked.Exchange(ref suspendedAt, e.TimeStamp.Ticks);
+        }
+        else if (e.EventId == GCStart && e.PayloadNames is { } names && e.Payload is { } payload)
+        {
+            // Which collection the current pause is for (a pause with none is a background GC's short one).
+            int depth = names.IndexOf("Depth"), type = names.IndexOf("Type");
+            if (depth >= 0 && type >= 0)
+            {
+                pauseCollection = $"gen{payload[depth]} {Convert.ToInt32(payload[type], CultureInfo.InvariantCulture) switch { 0 => "blocking", 1 => "background", _ => "foreground" }}";
+            }
         }
         else if (e.EventId == GCRestartEEEnd)
         {
             long began = Interlocked.Exchange(ref suspendedAt, 0);
             if (began == 0) return;
-            lock (pausesMs) pausesMs.Add(TimeSpan.FromTicks(e.TimeStamp.Ticks - began).TotalMilliseconds);
+            double ms = TimeSpan.FromTicks(e.TimeStamp.Ticks - began).TotalMilliseconds;
+            lock (pausesMs)
+            {
+                pausesMs.Add(ms);
+                if (ms > longest.Ms) longest = (ms, pauseCollection, new DateTime(began, e.TimeStamp.Kind).ToUniversalTime());
+            }
+        }
+    }
+
+    private string Longest()
+    {
+        lock (pausesMs)
+        {
+            var what = longest.Collection.Length > 0 ? longest.Collection + ", " : "";
+            return string.Create(CultureInfo.InvariantCulture, $"{what}began {longest.BeganUtc:HH:mm:ss.f} UTC");
         }
     }
 
@@ -46,7 +73,7 @@ public sealed class GcPauseProbe : EventListener
         get { lock (pausesMs) return [.. pausesMs]; }
     }
 
-    /// <summary>"GC: N collections (gen0 a, gen1 b, gen2 c) in S s; threads stopped T ms in total (P% of the time), median m, p99 p, longest x ms; K pauses over 50 ms".</summary>
+    /// <summary>"GC: N collections (gen0 a, gen1 b, gen2 c) in S s; threads stopped T ms in total (P% of the time), median m, p99 p, longest x ms (genG kind, began hh:mm:ss.f UTC); K pauses over 50 ms".</summary>
     public string Report()
     {
         var sorted = PausesMs.Order().ToList();
@@ -59,6 +86,6 @@ public sealed class GcPauseProbe : EventListener
         double total = sorted.Sum();
         return text + string.Create(CultureInfo.InvariantCulture,
             $"; threads (and links) stopped {total:0} ms in total ({total / 10 / Math.Max(seconds, 1e-9):0.0}% of the time), " +
-            $"median {At(0.5):0.0}, p99 {At(0.99):0.0}, longest {sorted[^1]:0} ms; {sorted.Count(p => p > 50)} pauses over 50 ms");
+            $"median {At(0.5):0.0}, p99 {At(0.99):0.0}, longest {sorted[^1]:0} ms ({Longest()}); {sorted.Count(p => p > 50)} pauses over 50 ms");
     }
 }
