@@ -264,9 +264,7 @@ internal sealed class RecentStrings
             return null;
         }
 
-        var hash = new HashCode();
-        hash.AddBytes(bytes);
-        var slot = (int)((uint)hash.ToHashCode() % Slots);
+        var slot = (int)(Fnv1a(bytes) % Slots);
         if (_strings[slot] is { } cached && SameLatin1(bytes, cached))
         {
             return cached;
@@ -275,6 +273,19 @@ internal sealed class RecentStrings
         var text = Encoding.Latin1.GetString(bytes);
         _strings[slot] = text;
         return text;
+    }
+
+    /// <summary>FNV-1a: deterministic, unlike <see cref="HashCode"/> (seeded per process), so which values share
+    /// a slot is the same in every run. A collision, chosen or not, only costs a miss.</summary>
+    private static uint Fnv1a(ReadOnlySpan<byte> bytes)
+    {
+        uint hash = 2166136261;
+        foreach (var b in bytes)
+        {
+            hash = (hash ^ b) * 16777619;
+        }
+
+        return hash;
     }
 
     private static bool SameLatin1(ReadOnlySpan<byte> bytes, string text)
