@@ -82,7 +82,7 @@ public sealed class GcPauseProbe : EventListener
         var text = string.Create(CultureInfo.InvariantCulture,
             $"GC: {counts[0]} collections (gen1 {counts[1]}, gen2 {counts[2]}) in {seconds:0} s");
         if (sorted.Count == 0) return text + "; no pause events seen";
-        double At(double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
+        double At(double q) => SortedSamples.At(sorted, q);
         double total = sorted.Sum();
         return text + string.Create(CultureInfo.InvariantCulture,
             $"; threads (and links) stopped {total:0} ms in total ({total / 10 / Math.Max(seconds, 1e-9):0.0}% of the time), " +

@@ -46,7 +46,7 @@ public sealed class PoolLatencyProbe : IDisposable
         List<double> sorted;
         lock (delaysMs) sorted = [.. delaysMs.Order()];
         if (sorted.Count == 0) return "pool dispatch delay: no samples";
-        double At(double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
+        double At(double q) => SortedSamples.At(sorted, q);
         return string.Create(CultureInfo.InvariantCulture,
             $"pool dispatch delay ms: median {At(0.5):0.00}, p90 {At(0.9):0.0}, p99 {At(0.99):0.0}, max {sorted[^1]:0.0} (n {sorted.Count}); " +
             $"pool threads up to {maxThreads}, queue up to {maxQueued}");
