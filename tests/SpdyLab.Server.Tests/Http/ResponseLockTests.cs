@@ -23,14 +23,7 @@ public class ResponseLockTests
         var gate = new ResponseLock();
         await gate.EnterAsync(cancellationToken);
 
-        var second = gate.EnterAsync(cancellationToken).AsTask();
-        await Task.Delay(50, cancellationToken);
-        Assert.That(second.IsCompleted, Is.False);
-
-        gate.Exit();
-        await second.WaitAsync(cancellationToken);
-        gate.Exit();
-        Assert.That(gate.EnterAsync(cancellationToken).IsCompletedSuccessfully, Is.True);
+        await AssertNextCallerWaitsForExitAsync(gate, cancellationToken);
     }
 
     [Test, CancelAfter(5000)]
@@ -49,11 +42,19 @@ public class ResponseLockTests
 
         await third.WaitAsync(cancellationToken);
         // Held by the third caller only: a fourth waits, and gets it when the third leaves.
-        var fourth = gate.EnterAsync(cancellationToken).AsTask();
+        await AssertNextCallerWaitsForExitAsync(gate, cancellationToken);
+    }
+
+    /// <summary>With <paramref name="gate"/> held by one caller: the next caller waits, gets the lock when the holder
+    /// exits, and once it exits too the lock is free.</summary>
+    private static async Task AssertNextCallerWaitsForExitAsync(ResponseLock gate, CancellationToken cancellationToken)
+    {
+        var next = gate.EnterAsync(cancellationToken).AsTask();
         await Task.Delay(50, cancellationToken);
-        Assert.That(fourth.IsCompleted, Is.False);
+        Assert.That(next.IsCompleted, Is.False);
+
         gate.Exit();
-        await fourth.WaitAsync(cancellationToken);
+        await next.WaitAsync(cancellationToken);
         gate.Exit();
         Assert.That(gate.EnterAsync(cancellationToken).IsCompletedSuccessfully, Is.True);
     }
