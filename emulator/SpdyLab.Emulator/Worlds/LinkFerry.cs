@@ -98,7 +98,8 @@ public sealed unsafe class LinkFerry : IDisposable
         // policy: a ferry is a managed thread, and when the runtime stops threads for a garbage collection
         // a SCHED_FIFO ferry waiting for it kept the collecting (ordinary) thread off the CPU until the
         // kernel's real-time throttling stepped in, freezing every world's link for about a second
-        // (measured: GC pauses of 0.97-1.0 s at -j 8, none above 0.26 s with nice; docs/emulator.md).
+        // (measured side by side at -j 8: longest GC pause 1.0 s with SCHED_FIFO, 0.12-0.24 s with nice;
+        // docs/emulator.md).
         ThreadId = Libc.GetTid();
         HighPriority = Libc.SetPriority(Libc.PRIO_PROCESS, (uint)ThreadId, FerryNice) == 0;
         var poll = new Libc.PollFd { Fd = _sourceFd, Events = Libc.POLLIN };
