@@ -20,6 +20,7 @@ public class GcPauseProbeTests
         Assert.That(probe.PausesMs, Has.Count.GreaterThanOrEqualTo(3), "pause events of the forced collections");
         Assert.That(probe.PausesMs, Is.All.GreaterThanOrEqualTo(0.0).And.All.LessThan(10_000.0));
         Assert.That(probe.Report(), Does.Match(@"^GC: \d+ collections \(gen1 \d+, gen2 \d+\) in \d+ s; threads \(and links\) stopped \d+ ms in total"));
-        Assert.That(probe.Report(), Does.Match(@"longest \d+ ms \(gen0 blocking, began \d\d:\d\d:\d\d\.\d UTC\)"), "the longest pause names its collection");
+        Assert.That(probe.Report(), Does.Match(@"longest \d+ ms \(gen[012] (blocking|background|foreground), began \d\d:\d\d:\d\d\.\d UTC\)"),
+            "the longest pause names its collection (not necessarily one of ours: other tests in the process collect too)");
     }
 }
