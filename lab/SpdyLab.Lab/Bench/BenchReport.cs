@@ -32,8 +32,9 @@ internal static class BenchReport
         md.AppendLine("CPU/req = CPU time of every process in the cell (generator + server) / requests; with our generators");
         md.AppendLine("against our server both sides share one process, so it is always client + server.");
         md.AppendLine("*raw frames* (lab/SpdyLab.Lab/Bench/RawLoad.cs) is a lean generator with one design for SPDY/3.1 and HTTP/2:");
-        md.AppendLine("one thread and blocking socket per connection, pre-built requests (SPDY: the fixed name/value block still goes");
-        md.AppendLine("through the session's zlib context per SYN_STREAM), responses counted not decoded (DATA bytes per stream, end of");
+        md.AppendLine("one thread and blocking socket per connection, pre-built requests (SPDY: the fixed name/value block goes through");
+        md.AppendLine("the session's zlib context until its compressed bytes repeat, then those bytes are replayed; the server still");
+        md.AppendLine("inflates every block), responses counted not decoded (DATA bytes per stream, end of");
         md.AppendLine("stream, resets, GOAWAY; a response is good with exactly the expected body length), wide stream windows and the");
         md.AppendLine("connection window topped up. Its SPDY/HTTP/2 ratio measures the servers. Server CPU/req subtracts the generator:");
         md.AppendLine("its threads' own CPU (raw frames) or its process (h2load).");

@@ -62,8 +62,9 @@ internal sealed record RawLoadResult(
 /// { receive; walk the complete frames; for each finished response send the next request; top up the
 /// connection window } and batch everything written in one loop into one send. Requests are pre-built where
 /// the protocol allows (HTTP/2: a fixed HPACK block of static-table references and literals without
-/// indexing; SPDY: the name/value block is fixed but must pass through the session's zlib context, one
-/// SYN_FLUSHed block per SYN_STREAM). Responses are not decoded: the generator counts DATA payload bytes per
+/// indexing; SPDY: the name/value block is fixed and goes through the session's zlib context, one
+/// SYNC_FLUSHed block per SYN_STREAM, until the compressed bytes repeat; from then on they are replayed, see
+/// RawSpdyConnection). Responses are not decoded: the generator counts DATA payload bytes per
 /// stream and looks for the end of the stream, resets and GOAWAY; a response is good when its stream ends
 /// with exactly the expected number of body bytes. Stream windows are opened wide at the start (SETTINGS
 /// INITIAL_WINDOW_SIZE) and the connection window is topped up as DATA arrives, the same for both.
