@@ -11,9 +11,9 @@ internal sealed class LabBenchSettings
 {
     public IReadOnlyList<string> Links { get; init; } = ["dsl", "cable"];
 
-    public IReadOnlyList<int> Parallel { get; init; } = [1, 4];
+    public IReadOnlyList<int> Parallel { get; init; } = [1, 8];
 
-    public string Sites { get; init; } = "google,yahoo";
+    public string Sites { get; init; } = "google,yahoo,wikipedia,amazon";
 
     public string Protocols { get; init; } = "http/1.1,spdy/3.1";
 

@@ -63,8 +63,8 @@ public static class BenchCommand
     private static Command CreateLab()
     {
         var links = new Option<string>("--links") { Description = "link presets, comma-separated", DefaultValueFactory = _ => "dsl,cable" };
-        var parallel = new Option<string>("--parallel", "-j") { Description = "worlds at the same time, comma-separated (1 = serial)", DefaultValueFactory = _ => "1,4" };
-        var sites = new Option<string>("--sites") { Description = "sites of each run, comma-separated", DefaultValueFactory = _ => "google,yahoo" };
+        var parallel = new Option<string>("--parallel", "-j") { Description = "worlds at the same time, comma-separated (1 = serial)", DefaultValueFactory = _ => "1,8" };
+        var sites = new Option<string>("--sites") { Description = "sites of each run, comma-separated", DefaultValueFactory = _ => "google,yahoo,wikipedia,amazon" };
         var protocols = new Option<string>("--protocols", "-p") { Description = "protocols of each run, comma-separated", DefaultValueFactory = _ => "http/1.1,spdy/3.1" };
         var runs = new Option<int>("--runs") { Description = "runs (repetitions) per site and protocol", DefaultValueFactory = _ => 2 };
         var note = new Option<string>("--note") { Description = "a sentence about the machine's state, printed next to the figures" };
