@@ -3,10 +3,25 @@ using SpdyLab.Server.Http;
 
 namespace SpdyLab.Server.Hosting;
 
-/// <summary>A <see cref="StreamTransport"/> over one stream of the session engine.</summary>
+/// <summary>
+/// A <see cref="StreamTransport"/> over one stream of the session engine. A session's request pool reuses it for the
+/// session's next stream (<see cref="Attach"/>) together with its request context.
+/// </summary>
 internal sealed class SessionStreamTransport(SpdySession session, SpdyStream stream, bool pushEnabled) : StreamTransport
 {
+    private SpdyStream stream = stream;
+
     public SpdyStream Stream => stream;
+
+    /// <summary>Serves another stream of the same session (the last one's request is over).</summary>
+    public void Attach(SpdyStream next)
+    {
+        stream = next;
+        ResetLocally = false;
+    }
+
+    /// <summary>Lets go of the finished stream while the transport waits in the pool.</summary>
+    public void Detach() => stream = null!;
 
     public override CancellationToken Aborted => stream.Aborted;
 

@@ -14,6 +14,9 @@ namespace SpdyLab.Server.Hosting;
 /// <summary>Runs one SPDY session over a Kestrel connection, its streams as requests of the captured app.</summary>
 public sealed class SpdyConnectionHandler
 {
+    // Idle request contexts kept per session at most (a session runs up to MaxConcurrentStreams at once).
+    private const int MaxPooledRequests = 256;
+
     private readonly SpdyRequestRunner _runner;
     private readonly SessionCounterTotals _totals = new();
 
@@ -63,7 +66,9 @@ public sealed class SpdyConnectionHandler
         SpdySession? session = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
         var guard = new PeerResetGuard(Options.MaxPeerResets, Options.PeerResetWindow);
-        session = new SpdySession(connection.Transport, options, stream => HandleStreamAsync(session!, stream, info, scheme, guard, stop, connection.ConnectionId));
+        SessionRequestPool? requests = null;
+        session = new SpdySession(connection.Transport, options, stream => HandleStreamAsync(session!, requests!, stream, scheme, guard, stop, connection.ConnectionId));
+        requests = new SessionRequestPool(session, info, Options.PushEnabled, Math.Clamp(Options.MaxConcurrentStreams, 1, MaxPooledRequests));
         Logger.LogInformation("connection {Id} from {Remote}: {Protocol} ({Transport})", connection.ConnectionId, connection.RemoteEndPoint, alpn, isTls ? "TLS" : "cleartext");
 
         var lifetime = connection.Features.Get<IConnectionLifetimeNotificationFeature>();
@@ -126,21 +131,25 @@ public sealed class SpdyConnectionHandler
         }
     }
 
-    private async Task HandleStreamAsync(SpdySession session, SpdyStream stream, SpdyConnectionInfo info, string defaultScheme,
+    private async Task HandleStreamAsync(SpdySession session, SessionRequestPool requests, SpdyStream stream, string defaultScheme,
         PeerResetGuard guard, CancellationTokenSource stop, string connectionId)
     {
-        var transport = new SessionStreamTransport(session, stream, Options.PushEnabled);
+        var pooled = requests.Rent(stream);
+        var transport = pooled.Transport;
         try
         {
-            await HandleRequestAsync(session, stream, transport, info, defaultScheme);
+            await HandleRequestAsync(session, stream, pooled, defaultScheme);
         }
         catch (Exception e) when (stream.Aborted.IsCancellationRequested)
         {
             Logger.LogDebug("stream {StreamId}: reset before it was handled ({Message})", stream.Id, e.Message);
         }
+        var resetLocally = transport.ResetLocally;
+        // The request is over (the runner returned, or it never started): the pair may serve the session's next stream.
+        requests.Return(pooled);
         // Rapid reset (CVE-2023-44487's pattern, which SPDY allows as well): a client that opens streams and
         // resets them before the answer makes the server work for nothing. Too many in a window: GOAWAY.
-        if (stream.Aborted.IsCancellationRequested && !transport.ResetLocally && !session.IsGoingAway && guard.CountAndCheck())
+        if (stream.Aborted.IsCancellationRequested && !resetLocally && !session.IsGoingAway && guard.CountAndCheck())
         {
             Logger.LogWarning("connection {Id}: more than {Max} requests reset by the client within {Window}; GOAWAY PROTOCOL_ERROR",
                 connectionId, Options.MaxPeerResets, Options.PeerResetWindow);
@@ -161,8 +170,9 @@ public sealed class SpdyConnectionHandler
         }
     }
 
-    private async Task HandleRequestAsync(SpdySession session, SpdyStream stream, SessionStreamTransport transport, SpdyConnectionInfo info, string defaultScheme)
+    private async Task HandleRequestAsync(SpdySession session, SpdyStream stream, PooledRequest pooled, string defaultScheme)
     {
+        var transport = pooled.Transport;
         var profile = session.Profile;
         var request = profile.ReadRequest(stream.Headers);
         var headers = new List<KeyValuePair<string, string>>();
@@ -196,8 +206,8 @@ public sealed class SpdyConnectionHandler
             hasBody = !(peek.IsCompleted && peek.Buffer.IsEmpty);
             stream.Input.AdvanceTo(peek.Buffer.Start);
         }
-        var context = new SpdyRequestContext(head, hasBody ? stream.Input : null, transport, info, stream.Id, stream.Priority, isPush: false, stream.Aborted,
-            Options.RequestBodyTimeout).Initialize();
+        var context = pooled.Context;
+        context.Start(head, hasBody ? stream.Input : null, transport, stream.Id, stream.Priority, isPush: false, stream.Aborted, Options.RequestBodyTimeout);
         await _runner.RunAsync(context);
         if (!hasBody)
         {

@@ -11,6 +11,9 @@ internal sealed class ResponseLock
     private int _count;
     private SemaphoreSlim? _waiters;
 
+    /// <summary>True when nobody holds the lock or waits for it (a cancelled waiter counts until its turn has passed).</summary>
+    public bool IsFree => Volatile.Read(ref _count) == 0;
+
     /// <summary>Takes the lock; cancelling <paramref name="cancellationToken"/> gives up the wait (the lock is then not held).</summary>
     public ValueTask EnterAsync(CancellationToken cancellationToken)
     {

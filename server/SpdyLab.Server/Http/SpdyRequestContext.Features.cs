@@ -26,8 +26,13 @@ internal sealed partial class SpdyRequestContext : IFeatureCollection
     /// <summary>The features handed to the app (add more before running it).</summary>
     public IFeatureCollection Features => this;
 
+    /// <summary>The features of a new request: ours, nothing a middleware added to an earlier request of a reused context
+    /// (items, trailers, anything set), and a new revision so a cache keyed by revision refetches.</summary>
     private void InitializeFeatures(ITlsConnectionFeature? tls)
     {
+        _featureRevision++;
+        _pushFeature = null;
+        _otherFeatures?.Clear();
         _requestFeature = this;
         _responseFeature = this;
         _responseBodyFeature = this;

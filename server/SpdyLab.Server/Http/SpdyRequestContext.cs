@@ -27,14 +27,20 @@ internal sealed partial class SpdyRequestContext :
     ISpdyStreamFeature,
     ISpdyPushFeature
 {
-    private readonly StreamTransport _transport;
+    private StreamTransport _transport;
     // A source of our own only when the transport's Reset does not cancel the stream's token at once (a push before
     // its stream exists, test transports); over a session stream RequestAborted is the stream's token (a linked
     // source per request cost three objects and a registration).
-    private readonly CancellationTokenSource? _aborted;
-    private readonly CancellationToken _abortedToken;
+    private CancellationTokenSource? _aborted;
+    private CancellationToken _abortedToken;
     private readonly SpdyConnectionInfo _connection;
     private readonly ResponseBodyWriter _writer;
+    // Kept across requests when the context is reused (SpdyRequestContextPool): cleared, not remade, per request.
+    private readonly HeaderDictionary _requestHeaders = new();
+    private readonly HeaderDictionary _responseHeaders = new();
+    // The response head as the transport takes it, filled once per response (the transport copies it into its
+    // header block before its send returns, so one list per context serves every request it runs).
+    private readonly List<KeyValuePair<string, string>> _spdyHeaders = new(8);
     // Made on first registration: most requests register none.
     private List<(Func<object, Task> Callback, object State)>? _onStarting;
     private List<(Func<object, Task> Callback, object State)>? _onCompleted;
@@ -43,6 +49,9 @@ internal sealed partial class SpdyRequestContext :
     private Push.PushCoordinator? _push;
     private string? _traceIdentifier;
     private Stream? _responseStream;
+    // False while the context waits in a pool between requests: what an app that kept a feature reference does then
+    // fails (writes) or does nothing (Abort) instead of touching the stream of the next request.
+    private bool _inUse;
     private bool _started;
     private bool _completed;
     private int _statusCode = 200;
@@ -51,14 +60,38 @@ internal sealed partial class SpdyRequestContext :
 
     public SpdyRequestContext(SpdyRequestHead head, PipeReader? requestBody, StreamTransport transport, SpdyConnectionInfo connection,
         int streamId, int priority, bool isPush, CancellationToken streamAborted, TimeSpan? bodyTimeout = null)
+        : this(connection)
+    {
+        Start(head, requestBody, transport, streamId, priority, isPush, streamAborted, bodyTimeout);
+    }
+
+    /// <summary>An idle context for <see cref="SpdyRequestContextPool"/>: <see cref="Start"/> gives it a request.</summary>
+    internal SpdyRequestContext(SpdyConnectionInfo connection)
+    {
+        _connection = connection;
+        _transport = null!;
+        Head = null!;
+        Protocol = HttpProtocolName(connection.Protocol);
+        Scheme = Method = Path = QueryString = RawTarget = "";
+        Headers = _requestHeaders;
+        ResponseHeaders = _responseHeaders;
+        Body = Stream.Null;
+        _writer = new ResponseBodyWriter(this);
+    }
+
+    /// <summary>
+    /// Takes on one request: every per-request field is set here (a reused context must start as clean as a new one).
+    /// </summary>
+    internal void Start(SpdyRequestHead head, PipeReader? requestBody, StreamTransport transport,
+        int streamId, int priority, bool isPush, CancellationToken streamAborted, TimeSpan? bodyTimeout = null)
     {
         _transport = transport;
-        _connection = connection;
         StreamId = streamId;
         Priority = priority;
         IsPush = isPush;
         if (transport.ResetCancelsAborted)
         {
+            _aborted = null;
             _abortedToken = streamAborted;
         }
         else
@@ -70,26 +103,87 @@ internal sealed partial class SpdyRequestContext :
         RequestBodyReader = requestBody;
         Method = head.Method;
         Scheme = head.Scheme;
+        PathBase = "";
         var queryStart = head.PathAndQuery.IndexOf('?');
         var path = queryStart < 0 ? head.PathAndQuery : head.PathAndQuery[..queryStart];
         // Like Kestrel: the raw target stays in RawTarget; Path is unescaped (but "%2F" kept escaped).
         Path = path.Contains('%') ? Uri.UnescapeDataString(path.Replace("%2F", "%252F", StringComparison.OrdinalIgnoreCase)) : path;
         QueryString = queryStart < 0 ? "" : head.PathAndQuery[queryStart..];
         RawTarget = head.PathAndQuery;
-        Protocol = HttpProtocolName(connection.Protocol);
-        Headers = new HeaderDictionary(head.Headers.Count + 1); // sized once: the Host header and the rest
+        Protocol = HttpProtocolName(_connection.Protocol);
+        // The app may have replaced either dictionary, or left ours read-only: ours again, emptied (Clear keeps the
+        // dictionary's storage, which is the point of keeping them).
+        _requestHeaders.IsReadOnly = false;
+        _requestHeaders.Clear();
+        Headers = _requestHeaders;
         Headers.Host = head.Host;
-        CopyRequestHeaders(head.Headers, Headers);
+        CopyRequestHeaders(head.Headers, _requestHeaders);
         Body = requestBody is null ? Stream.Null : new RequestBodyStream(requestBody.AsStream(), bodyTimeout ?? Timeout.InfiniteTimeSpan, this);
-        ResponseHeaders = new HeaderDictionary();
-        _writer = new ResponseBodyWriter(this);
-        InitializeFeatures(connection.Tls);
+        _responseHeaders.IsReadOnly = false;
+        _responseHeaders.Clear();
+        ResponseHeaders = _responseHeaders;
+        ReasonPhrase = null;
+        _statusCode = 200;
+        _started = false;
+        _completed = false;
+        _contentLength = null;
+        _bodyBytesSent = 0;
+        _onStarting?.Clear();
+        _onCompleted?.Clear();
+        _createPush = null;
+        _push = null;
+        BeforeHeadersSent = null;
+        _traceIdentifier = null;
+        _writer.Reset();
+        InitConnection(); // a middleware (forwarded headers) may have rewritten the addresses of the last request
+        InitializeFeatures(_connection.Tls);
+        _inUse = true;
     }
 
-    public SpdyRequestHead Head { get; }
+    /// <summary>
+    /// Ends the request's hold on this context so a pool can run another request in it; false when something may
+    /// still reach it and it must be left to the GC instead: a push coordinator (pushes run against their associated
+    /// request, and an app may call PushAsync without awaiting it), or a response-lock holder or waiter (an app write
+    /// still in flight would take the lock after the hand-over and see the next request's state). Call only after
+    /// the runner finished the request (OnCompleted callbacks ran, hosting disposed its context).
+    /// </summary>
+    internal bool TryEndForReuse()
+    {
+        if (!_inUse || _push is not null || !_responseLock.IsFree)
+        {
+            return false;
+        }
+        _inUse = false;
+        // Let go of the request's objects now (not at the next Start): an idle context keeps nothing of a request alive.
+        _transport = null!;
+        _aborted = null;
+        _abortedToken = CancellationToken.None;
+        Head = null!;
+        RequestBodyReader = null;
+        Body = Stream.Null;
+        _onStarting?.Clear();
+        _onCompleted?.Clear();
+        _createPush = null;
+        BeforeHeadersSent = null;
+        _otherFeatures?.Clear();
+        return true;
+    }
+
+    /// <summary>True between <see cref="Start"/> and <see cref="TryEndForReuse"/>.</summary>
+    internal bool InUse => _inUse;
+
+    private void ThrowIfNotInUse()
+    {
+        if (!_inUse)
+        {
+            throw new ObjectDisposedException(nameof(SpdyRequestContext), "the request has ended; its context is waiting to be reused");
+        }
+    }
+
+    public SpdyRequestHead Head { get; private set; }
 
     /// <summary>Null when the SYN_STREAM carried FIN (no body).</summary>
-    public PipeReader? RequestBodyReader { get; }
+    public PipeReader? RequestBodyReader { get; private set; }
 
     /// <summary>Runs just before the response head is sent, after OnStarting callbacks (push starts here).</summary>
     public Func<SpdyRequestContext, Task>? BeforeHeadersSent { get; set; }
@@ -103,11 +197,11 @@ internal sealed partial class SpdyRequestContext :
     // ---- ISpdyStreamFeature
     string ISpdyStreamFeature.Protocol => _connection.Protocol;
 
-    public int StreamId { get; }
+    public int StreamId { get; private set; }
 
-    public int Priority { get; }
+    public int Priority { get; private set; }
 
-    public bool IsPush { get; }
+    public bool IsPush { get; private set; }
 
     // ---- IHttpRequestFeature
     public string Protocol { get; set; }
@@ -155,6 +249,10 @@ internal sealed partial class SpdyRequestContext :
 
     public void Abort()
     {
+        if (!_inUse)
+        {
+            return; // the request is over (an app that kept the feature): there is no stream of its own left to reset
+        }
         _transport.Reset(cancel: true); // cancels _abortedToken itself when there is no _aborted
         try
         {
@@ -205,11 +303,16 @@ internal sealed partial class SpdyRequestContext :
 
     public void OnStarting(Func<object, Task> callback, object state)
     {
+        ThrowIfNotInUse();
         ThrowIfStarted();
         (_onStarting ??= []).Add((callback, state));
     }
 
-    public void OnCompleted(Func<object, Task> callback, object state) => (_onCompleted ??= []).Add((callback, state));
+    public void OnCompleted(Func<object, Task> callback, object state)
+    {
+        ThrowIfNotInUse();
+        (_onCompleted ??= []).Add((callback, state));
+    }
 
     // ---- IHttpResponseBodyFeature
     public Stream Stream => _responseStream ??= _writer.AsStream(leaveOpen: true);
@@ -222,6 +325,7 @@ internal sealed partial class SpdyRequestContext :
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        ThrowIfNotInUse();
         await _responseLock.EnterAsync(cancellationToken);
         try
         {
@@ -351,6 +455,7 @@ internal sealed partial class SpdyRequestContext :
 
     internal async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        ThrowIfNotInUse();
         await _responseLock.EnterAsync(cancellationToken);
         try
         {
@@ -401,6 +506,7 @@ internal sealed partial class SpdyRequestContext :
 
     private async Task CompleteResponseAsync()
     {
+        ThrowIfNotInUse();
         await _responseLock.EnterAsync(CancellationToken.None);
         try
         {
@@ -463,7 +569,10 @@ internal sealed partial class SpdyRequestContext :
             await before(this);
         }
         _started = true;
-        ((HeaderDictionary)ResponseHeaders).IsReadOnly = true;
+        if (ResponseHeaders is HeaderDictionary readOnly)
+        {
+            readOnly.IsReadOnly = true;
+        }
         if (_statusCode is 204 or 304 || (_statusCode >= 100 && _statusCode < 200))
         {
             endStream = true;
@@ -471,12 +580,12 @@ internal sealed partial class SpdyRequestContext :
         _contentLength = IsHead ? null : ResponseHeaders.ContentLength;
         if (!endStream && !body.IsEmpty && !IsHead && (bodyIsWhole || _contentLength == body.Length))
         {
-            await _transport.SendResponseAsync(_statusCode, ToSpdyHeaders(ResponseHeaders), body, cancellationToken);
+            await _transport.SendResponseAsync(_statusCode, ToSpdyHeaders(ResponseHeaders, _spdyHeaders), body, cancellationToken);
             _bodyBytesSent = body.Length;
             _completed = true;
             return true;
         }
-        await _transport.SendHeadersAsync(_statusCode, ToSpdyHeaders(ResponseHeaders), endStream, cancellationToken);
+        await _transport.SendHeadersAsync(_statusCode, ToSpdyHeaders(ResponseHeaders, _spdyHeaders), endStream, cancellationToken);
         if (endStream)
         {
             _completed = true;
@@ -489,9 +598,12 @@ internal sealed partial class SpdyRequestContext :
     /// (SPDY/3 §3.2.2: Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding are invalid), and
     /// X-Associated-Content consumed by push.
     /// </summary>
-    internal static List<KeyValuePair<string, string>> ToSpdyHeaders(IHeaderDictionary headers)
+    internal static List<KeyValuePair<string, string>> ToSpdyHeaders(IHeaderDictionary headers) => ToSpdyHeaders(headers, new(headers.Count));
+
+    /// <summary>The same into <paramref name="list"/> (emptied first): the context's own list, reused per response.</summary>
+    internal static List<KeyValuePair<string, string>> ToSpdyHeaders(IHeaderDictionary headers, List<KeyValuePair<string, string>> list)
     {
-        var list = new List<KeyValuePair<string, string>>(headers.Count);
+        list.Clear();
         if (headers is HeaderDictionary dictionary)
         {
             // The struct enumerator: no boxed enumerator per response.
@@ -600,13 +712,6 @@ internal sealed partial class SpdyRequestContext :
         }
     }
 
-    /// <summary>Set up what depends on the instance being complete (connection addresses, trace id).</summary>
-    public SpdyRequestContext Initialize()
-    {
-        InitConnection();
-        return this;
-    }
-
     /// <summary>
     /// The response body as a PipeWriter: bytes collect in a buffer and go out as DATA on FlushAsync
     /// (the Stream view flushes on every write); the last bytes go with FIN on completion.
@@ -623,6 +728,7 @@ internal sealed partial class SpdyRequestContext :
 
         public override void Advance(int bytes)
         {
+            owner.ThrowIfNotInUse();
             if (bytes < 0 || _count + bytes > _buffer.Length)
             {
                 throw new ArgumentOutOfRangeException(nameof(bytes));
@@ -697,8 +803,18 @@ internal sealed partial class SpdyRequestContext :
 
         public void Discard() => _count = 0;
 
+        /// <summary>Empty for the next request of a reused context. A buffer still held here (the response was aborted,
+        /// so it was not given back) is dropped, not reused: a send of it may have been given up half-way.</summary>
+        public void Reset()
+        {
+            _buffer = [];
+            _count = 0;
+            _returned = false;
+        }
+
         private void Ensure(int sizeHint)
         {
+            owner.ThrowIfNotInUse();
             var needed = Math.Max(sizeHint, 1);
             if (_buffer.Length - _count >= needed)
             {

@@ -73,7 +73,7 @@ internal sealed class PushCoordinator(SpdyRequestContext associated, Func<SpdyRe
         var head = new SpdyRequestHead("GET", target.Scheme, target.Host, target.PathAndQuery, associated.Head.HttpVersion, headers);
         var transport = new PendingPushTransport(associated.Transport, target, logger);
         var context = new SpdyRequestContext(head, requestBody: null, transport, associated.Connection, streamId: 0,
-            priority: target.Priority ?? associated.Priority, isPush: true, transport.Aborted).Initialize();
+            priority: target.Priority ?? associated.Priority, isPush: true, transport.Aborted);
         _ = Task.Run(() => runRequest(context));
         using var timeout = new CancellationTokenSource(openTimeout);
         try

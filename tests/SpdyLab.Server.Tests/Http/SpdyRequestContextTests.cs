@@ -123,7 +123,7 @@ public class SpdyRequestContextTests
         }
         var head = new SpdyRequestHead(method, "https", "localhost", path, "HTTP/1.1", [.. headers ?? []]);
         var connection = new SpdyConnectionInfo("conn1", new IPEndPoint(IPAddress.Loopback, 443), new IPEndPoint(IPAddress.Loopback, 50000), null, "spdy/3.1");
-        var context = new SpdyRequestContext(head, pipe?.Reader, transport, connection, 1, 0, false, transport.Aborted).Initialize();
+        var context = new SpdyRequestContext(head, pipe?.Reader, transport, connection, 1, 0, false, transport.Aborted);
         var runner = new SpdyRequestRunner(_application, new SpdyServerOptions(), NullLogger.Instance);
         await runner.RunAsync(context).WaitAsync(cancellationToken);
         return transport;
@@ -289,7 +289,7 @@ public class SpdyRequestContextTests
         var head = new SpdyRequestHead("GET", "https", "localhost", target, "HTTP/1.1", []);
         var connection = new SpdyConnectionInfo("conn1", null, null, null, "spdy/3.1");
 
-        var context = new SpdyRequestContext(head, null, transport, connection, 1, 0, false, transport.Aborted).Initialize();
+        var context = new SpdyRequestContext(head, null, transport, connection, 1, 0, false, transport.Aborted);
 
         Assert.That(context.Path, Is.EqualTo(path));
         Assert.That(context.QueryString, Is.EqualTo(query));
@@ -302,7 +302,7 @@ public class SpdyRequestContextTests
         var transport = new RecordingTransport();
         var head = new SpdyRequestHead("GET", "https", "localhost", "/", "HTTP/1.1", []);
         var connection = new SpdyConnectionInfo("conn1", null, null, null, "spdy/3.1");
-        var context = new SpdyRequestContext(head, null, transport, connection, 1, 0, false, transport.Aborted).Initialize();
+        var context = new SpdyRequestContext(head, null, transport, connection, 1, 0, false, transport.Aborted);
         var features = context.Features;
         var revision = features.Revision;
 
