@@ -60,6 +60,7 @@ public sealed class SpdyConnectionHandler
             IdleTimeout = Options.IdleTimeout,
             InitialWindowSize = Options.InitialWindowSize,
             SessionWindowSize = Math.Max(Options.SessionWindowSize, 65536),
+            HeaderCompression = Options.HeaderCompression,
             Trace = Logger.IsEnabled(LogLevel.Trace) ? line => Logger.LogTrace("{Connection} {Frame}", connection.ConnectionId, line) : null,
         };
         var started = DateTime.UtcNow;

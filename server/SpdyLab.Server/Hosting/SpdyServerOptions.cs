@@ -1,3 +1,5 @@
+using SpdyLab.Protocol.Compression;
+
 namespace SpdyLab.Server.Hosting;
 
 /// <summary>The SPDY versions the server speaks and the ALPN ids that name them.</summary>
@@ -67,6 +69,14 @@ public sealed class SpdyServerOptions
 
     /// <summary>How long a session may sit without any frame before it is closed with GOAWAY.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// zlib parameters of the header blocks the server sends (SYN_REPLY, HEADERS, pushed SYN_STREAMs). Default:
+    /// Chromium's SPDY framer (level 9, 2 KB window, memLevel 1), which Google's servers shared; any setting
+    /// decodes in any peer (spdy3 §2.6.10.1). Deflating each reply at level 9 is most of the server's zlib time
+    /// (docs/benchmarks.md); a lower level trades header bytes for CPU, as nginx's spdy_headers_comp did.
+    /// </summary>
+    public HeaderCompressionOptions HeaderCompression { get; set; } = HeaderCompressionOptions.Default;
 
     /// <summary>How long graceful shutdown waits for in-flight streams after GOAWAY.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
