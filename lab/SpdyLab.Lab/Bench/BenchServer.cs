@@ -40,7 +40,8 @@ internal sealed class BenchServer : IAsyncDisposable
     /// <summary>Body bytes of those responses.</summary>
     public long ServedBodyBytes => Interlocked.Read(ref _servedBodyBytes);
 
-    public static async Task<BenchServer> StartAsync(IReadOnlyDictionary<string, byte[]> bodies, CancellationToken cancellationToken)
+    public static async Task<BenchServer> StartAsync(IReadOnlyDictionary<string, byte[]> bodies, CancellationToken cancellationToken,
+        Action<SpdyServerOptions>? configureSpdy = null)
     {
         var spdyPort = FreePort();
         var h2Port = FreePort();
@@ -48,7 +49,7 @@ internal sealed class BenchServer : IAsyncDisposable
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        builder.WebHost.ListenSpdy([], [new IPEndPoint(IPAddress.Loopback, spdyPort)], null);
+        builder.WebHost.ListenSpdy([], [new IPEndPoint(IPAddress.Loopback, spdyPort)], null, configure: configureSpdy);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // Cleartext HTTP/2 with prior knowledge (h2c), as h2load and HttpClient speak it on http:// URLs.

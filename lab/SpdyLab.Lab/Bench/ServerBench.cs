@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 using SpdyLab.Client;
+using SpdyLab.Protocol.Compression;
 using SpdyLab.Server.Hosting;
 
 namespace SpdyLab.Lab.Bench;
@@ -38,6 +39,13 @@ internal enum BenchTarget
     Http2Kestrel,
     Http2KestrelH2load,
     SpdyOursRawFrames,
+
+    /// <summary>
+    /// Diagnostic: our server with its reply header blocks deflated at zlib level 0 (stored blocks, which any peer
+    /// inflates), driven by raw frames. Next to <see cref="SpdyOursRawFrames"/> it measures, in the same run, what
+    /// level-9 header compression costs the server; the targets are judged on the default server only.
+    /// </summary>
+    SpdyOursRawFramesStoredHeaders,
     Http2KestrelRawFrames,
     Http11Kestrel,
     SpdyNode,
@@ -48,9 +56,12 @@ internal sealed record BenchCell(BenchTarget Target, int Size, BenchLoad Load)
     /// <summary>The generator column's name for <see cref="RawLoad"/>.</summary>
     public const string RawFramesGenerator = "raw frames";
 
+    public const string StoredHeadersServer = "SPDY/3.1 (ours, reply headers zlib level 0: diagnostic)";
+
     public string Server => Target switch
     {
         BenchTarget.SpdyOurs or BenchTarget.SpdyOursRawFrames => "SPDY/3.1 (ours)",
+        BenchTarget.SpdyOursRawFramesStoredHeaders => StoredHeadersServer,
         BenchTarget.Http2Kestrel or BenchTarget.Http2KestrelH2load or BenchTarget.Http2KestrelRawFrames => "HTTP/2 (Kestrel)",
         BenchTarget.Http11Kestrel => "HTTP/1.1 (Kestrel)",
         BenchTarget.SpdyNode => "SPDY/3.1 (node-spdy)",
@@ -61,7 +72,7 @@ internal sealed record BenchCell(BenchTarget Target, int Size, BenchLoad Load)
     {
         BenchTarget.SpdyOurs or BenchTarget.SpdyNode => "SpdyClientConnection",
         BenchTarget.Http2KestrelH2load => "h2load",
-        BenchTarget.SpdyOursRawFrames or BenchTarget.Http2KestrelRawFrames => RawFramesGenerator,
+        BenchTarget.SpdyOursRawFrames or BenchTarget.SpdyOursRawFramesStoredHeaders or BenchTarget.Http2KestrelRawFrames => RawFramesGenerator,
         _ => "HttpClient",
     };
 }
@@ -107,6 +118,9 @@ internal static class ServerBench
         var bodies = settings.Sizes.Distinct().ToDictionary(ResourcePath, Body);
         await using var server = await BenchServer.StartAsync(bodies, cancellationToken);
         int spdyPort = server.SpdyPort, h2Port = server.Http2Port, h1Port = server.Http1Port;
+        // The same app in a host of its own whose SPDY sessions deflate reply headers at level 0 (the only difference).
+        await using var storedHeadersServer = await BenchServer.StartAsync(bodies, cancellationToken,
+            spdy => spdy.HeaderCompression = new HeaderCompressionOptions(Level: 0));
 
         var folder = Directory.CreateTempSubdirectory("spdylab-bench-");
         try
@@ -131,6 +145,7 @@ internal static class ServerBench
                             BenchTarget.Http2Kestrel => await RunOwnGeneratorAsync(cell, settings, bodies, HttpClientWorkers(new Uri($"http://127.0.0.1:{h2Port}"), HttpVersion.Version20), null, cancellationToken),
                             BenchTarget.Http11Kestrel => await RunOwnGeneratorAsync(cell, settings, bodies, HttpClientWorkers(new Uri($"http://127.0.0.1:{h1Port}"), HttpVersion.Version11), null, cancellationToken),
                             BenchTarget.SpdyOursRawFrames => await RunRawFramesAsync(cell, settings, RawProtocol.Spdy31, spdyPort, cancellationToken),
+                            BenchTarget.SpdyOursRawFramesStoredHeaders => await RunRawFramesAsync(cell, settings, RawProtocol.Spdy31, storedHeadersServer.SpdyPort, cancellationToken),
                             BenchTarget.Http2KestrelRawFrames => await RunRawFramesAsync(cell, settings, RawProtocol.Http2, h2Port, cancellationToken),
                             BenchTarget.Http2KestrelH2load => settings.UseH2load
                                 ? await H2load.RunAsync(cell, new Uri($"http://127.0.0.1:{h2Port}{ResourcePath(size)}"), settings.Seconds, cancellationToken)

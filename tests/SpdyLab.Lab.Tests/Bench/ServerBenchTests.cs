@@ -40,6 +40,7 @@ public class ServerBenchTests
         Assert.That(markdown, Does.Contain("| 100 KB | 2x5 | SPDY/3.1 (ours) | SpdyClientConnection |"));
         Assert.That(markdown, Does.Contain("| 100 KB | 2x5 | SPDY/3.1 (ours) | raw frames |"));
         Assert.That(markdown, Does.Contain("| 100 KB | 2x5 | HTTP/2 (Kestrel) | raw frames |"));
+        Assert.That(markdown, Does.Contain($"| 100 KB | 2x5 | {BenchCell.StoredHeadersServer} | raw frames |"));
         Assert.That(markdown, Does.Contain("SPDY(ours)/HTTP/2(Kestrel)"));
     }
 }
