@@ -26,16 +26,9 @@ perf report -i "$OUT/perf.data" --sort comm,dso --stdio -g none -F overhead,samp
       END { for (k in s) if (s[k]/999/(rps*4)*1e6 >= 0.05) printf "%-42s %6.2f us/req\n", k, s[k]/999/(rps*4)*1e6;
             for (r in t) printf "%-42s %6.2f us/req\n", r" TOTAL", t[r]/999/(rps*4)*1e6 }' \
   | sort -k1,1 -k3,3nr
-# zlib by side: deflate (the server's SYN_REPLY blocks, the generator's SYN_STREAM ones until they repeat) or inflate
-# (the server's SYN_STREAM blocks). Symbols are zlib's internals: inflate* and adler32 on the inflate side (adler32 is
-# only called by inflate's dictionary check here), the rest (deflate*, longest_match, _tr_*, build_tree,
-# compress_block, ...) deflate.
-perf report -i "$OUT/perf.data" --dsos libz.so.1.2.13 --sort comm,sym --stdio -g none -F overhead,sample,comm,sym -t "|" 2>/dev/null \
-  | grep -v "^#" | grep -v "^$" \
-  | awk -F"|" -v rps="$RPS" '
-      { n=$2+0; comm=$3; sym=$4; gsub(/^ +| +$/, "", comm); gsub(/^ +| +$/, "", sym); sub(/^\[\.\] /, "", sym);
-        role=(comm ~ /^rawload/) ? "generator" : "server"; side=(sym ~ /^(inflate|adler32)/) ? "inflate" : "deflate";
-        s[role" zlib "side]+=n }
-      END { for (k in s) printf "%-42s %6.2f us/req\n", k, s[k]/999/(rps*4)*1e6 }' \
-  | sort
+# The busiest threads, as a share of one core over the 4 s: one connection's reader or writer near 100% would be a
+# serial bottleneck no matter how many cores are free.
+perf report -i "$OUT/perf.data" --sort pid --stdio -g none -n -t "|" 2>/dev/null \
+  | grep -v "^#" | grep -v "^$" | head -3 \
+  | awk -F"|" '{ n=$2+0; who=$3; gsub(/^ +| +$/, "", who); printf "busiest thread %-28s %5.1f%% of a core\n", who, n/999/4*100 }'
 rm -rf "$OUT" "/tmp/perf-$RUN.map" "/tmp/perfinfo-$RUN.map"
