@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using SpdyLab.Client.Transport;
@@ -23,6 +24,8 @@ internal sealed class SpdyClientConnection : IClientConnection
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Task _run;
     private readonly List<PushedResponse> _pushed = new();
+    private readonly ResponseIdleWatchdog _watchdog;
+    private CachedAuthority? _lastAuthority;
     private TaskCompletionSource _pushRecorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
     private int _pushesRefused;
@@ -34,6 +37,7 @@ internal sealed class SpdyClientConnection : IClientConnection
         _origin = origin;
         _options = options;
         Protocol = protocol;
+        _watchdog = new ResponseIdleWatchdog(options.ResponseIdleTimeout);
         var trace = options.Trace;
         _session = new SpdySession(
             transport.AsDuplexPipe(),
@@ -52,6 +56,9 @@ internal sealed class SpdyClientConnection : IClientConnection
     public ClientProtocol Protocol { get; }
 
     public SpdySessionCounters Counters => _session.Counters;
+
+    /// <summary>Requests whose response has not ended or been disposed (for tests).</summary>
+    internal int RequestsInFlight => _watchdog.Count;
 
     public IReadOnlyList<PushedResponse> Pushed
     {
@@ -114,25 +121,18 @@ internal sealed class SpdyClientConnection : IClientConnection
     public async Task<ClientResponse> SendAsync(ClientRequest request, CancellationToken cancellationToken)
     {
         // spdy3 §3.3.2: a resource being pushed is not requested again; wait for the push instead.
-        if (request.Method == "GET" && request.Body is null && await TakePushedAsync(request, cancellationToken) is { } fromPush)
+        if (request.Method == "GET" && request.Body is null && HasPushes && await TakePushedAsync(request, cancellationToken) is { } fromPush)
         {
             return fromPush;
         }
 
         var profile = _session.Profile;
-        var extra = new List<KeyValuePair<string, string>>(request.Headers);
-        AddDefault(extra, "user-agent", "spdylab");
-        AddDefault(extra, "accept", "*/*");
-        if (request.Body is { } body && !extra.Any(h => h.Key.Equals("content-length", StringComparison.OrdinalIgnoreCase)))
-        {
-            extra.Add(new("content-length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        }
-
-        var head = new SpdyRequestHead(request.Method, request.Url.Scheme, request.Authority, request.Url.PathAndQuery);
-        var headers = profile.CreateRequestHeaders(head, extra);
+        var head = new SpdyRequestHead(request.Method, request.Url.Scheme, AuthorityOf(request.Url), request.Url.PathAndQuery);
+        var headers = profile.CreateRequestHeaders(head, ExtraHeaders(request));
         var priority = profile.ScalePriority(request.Priority);
-        var clock = Stopwatch.StartNew();
+        var started = Stopwatch.GetTimestamp();
         SpdyStream? stream = null;
+        SpdyResponseBodyStream? body = null;
         try
         {
             stream = await _session.OpenStreamAsync(headers, priority, endStream: request.Body is null, cancellationToken);
@@ -141,38 +141,41 @@ internal sealed class SpdyClientConnection : IClientConnection
                 await stream.WriteDataAsync(requestBody, endStream: true, cancellationToken);
             }
 
-            HeaderList responseHeaders;
-            try
-            {
-                responseHeaders = await stream.ResponseHeadersAsync.WaitAsync(_options.ResponseIdleTimeout, cancellationToken);
-            }
-            catch (TimeoutException)
-            {
-                stream.Reset(RstStatus.Cancel);
-                throw new SpdyClientException(ClientErrorKind.Timeout,
-                    $"stream {stream.Id}: no reply from {_origin.Authority} within {_options.ResponseIdleTimeout.TotalSeconds:F0} s; stream cancelled{(TimeoutHint is { } hint ? $" ({hint})" : string.Empty)}");
-            }
+            // The body object is also the request's entry in the idle watchdog: made now, it times the wait for the reply.
+            body = new SpdyResponseBodyStream(stream, this);
+            body.StartWaiting();
+            var reply = stream.ResponseHeadersAsync;
+            var responseHeaders = cancellationToken.CanBeCanceled ? await reply.WaitAsync(cancellationToken) : await reply;
+            body.StopWaiting();
 
-            var response = profile.ReadResponse(responseHeaders);
-            if (response is null)
+            var (status, reason, version) = ReadStatus(responseHeaders, profile);
+            if (status < 0)
             {
                 // spdy3 §3.2.2: a reply without a valid status is a stream error (PROTOCOL_ERROR).
                 stream.Reset(RstStatus.ProtocolError);
                 throw new SpdyClientException(ClientErrorKind.Protocol, $"stream {stream.Id}: the reply has no valid {profile.StatusHeader} header ({responseHeaders})");
             }
 
-            return new ClientResponse
+            body.ContentLength = ContentLength(responseHeaders);
+            var response = new ClientResponse
             {
                 Url = request.Url,
-                Status = response.Status,
-                Reason = response.Reason,
-                HttpVersion = response.Version,
+                Status = status,
+                Reason = reason,
+                HttpVersion = version,
                 Headers = WithoutSpecial(responseHeaders, profile),
-                Body = new SpdyResponseBodyStream(stream, this, ContentLength(responseHeaders)),
+                Body = body,
                 Protocol = Protocol,
                 StreamId = stream.Id,
-                TimeToHeaders = clock.Elapsed,
+                TimeToHeaders = Stopwatch.GetElapsedTime(started),
             };
+            body = null; // the response owns it now
+            return response;
+        }
+        catch (SpdyStreamResetException) when (body is { TimedOut: true })
+        {
+            throw new SpdyClientException(ClientErrorKind.Timeout,
+                $"stream {stream!.Id}: no reply from {_origin.Authority} within {_options.ResponseIdleTimeout.TotalSeconds:F0} s; stream cancelled{(TimeoutHint is { } hint ? $" ({hint})" : string.Empty)}");
         }
         catch (OperationCanceledException) when (stream is not null && cancellationToken.IsCancellationRequested)
         {
@@ -186,6 +189,81 @@ internal sealed class SpdyClientConnection : IClientConnection
         {
             throw translated;
         }
+        finally
+        {
+            if (body is not null)
+            {
+                // Failed before the response was handed out: the stream has been reset or has failed; leave the watchdog.
+                body.LeaveWatchdog();
+            }
+        }
+    }
+
+    /// <summary>True once the server has pushed anything on this connection (only then can a request be answered
+    /// from a push; the check costs no lock).</summary>
+    private bool HasPushes => _session.Counters.PushesReceived > 0;
+
+    /// <summary>The extra request headers: the caller's plus user-agent, accept and (with a body) content-length
+    /// unless the caller set them. A request without headers or body (most of a page load's) takes a shared list.</summary>
+    private static IReadOnlyList<KeyValuePair<string, string>> ExtraHeaders(ClientRequest request)
+    {
+        if (request.Headers.Count == 0 && request.Body is null)
+        {
+            return DefaultExtraHeaders;
+        }
+
+        var extra = new List<KeyValuePair<string, string>>(request.Headers.Count + 3);
+        extra.AddRange(request.Headers);
+        AddDefault(extra, "user-agent", "spdylab");
+        AddDefault(extra, "accept", "*/*");
+        if (request.Body is { } body && !HasHeader(extra, "content-length"))
+        {
+            extra.Add(new("content-length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        return extra;
+    }
+
+    private static readonly KeyValuePair<string, string>[] DefaultExtraHeaders = [new("user-agent", "spdylab"), new("accept", "*/*")];
+
+    /// <summary><see cref="ClientRequest.Authority"/>, the string kept while requests go to the same host and port
+    /// (all of a connection's, but for pushes' and a single-domain session's other hosts).</summary>
+    private string AuthorityOf(Uri url)
+    {
+        var last = _lastAuthority;
+        var host = url.IdnHost;
+        if (last is not null && last.Port == url.Port && last.Host == host)
+        {
+            return last.Authority;
+        }
+
+        var authority = url.IsDefaultPort ? host : $"{host}:{url.Port}";
+        _lastAuthority = new CachedAuthority(host, url.Port, authority);
+        return authority;
+    }
+
+    private sealed record CachedAuthority(string Host, int Port, string Authority);
+
+    /// <summary>The status line of a reply (spdy3 §3.2.2 ":status", spdy2 "status": "200 OK"), status -1 when absent
+    /// or malformed. The usual "OK" reason is a shared string.</summary>
+    private static (int Status, string Reason, string Version) ReadStatus(HeaderList headers, SpdyProtocolProfile profile)
+    {
+        var value = headers.Get(profile.StatusHeader);
+        if (value is null)
+        {
+            return (-1, string.Empty, string.Empty);
+        }
+
+        var space = value.IndexOf(' ');
+        var codeText = space < 0 ? value.AsSpan() : value.AsSpan(0, space);
+        if (!int.TryParse(codeText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code))
+        {
+            return (-1, string.Empty, string.Empty);
+        }
+
+        var reasonText = space < 0 ? ReadOnlySpan<char>.Empty : value.AsSpan(space + 1);
+        var reason = reasonText.IsEmpty ? string.Empty : reasonText.SequenceEqual("OK") ? "OK" : reasonText.ToString();
+        return (code, reason, headers.Get(profile.VersionHeader) ?? "HTTP/1.1");
     }
 
     private async Task<ClientResponse?> TakePushedAsync(ClientRequest request, CancellationToken cancellationToken)
@@ -264,6 +342,7 @@ internal sealed class SpdyClientConnection : IClientConnection
 
         await _session.DisposeAsync();
         await _transport.DisposeAsync();
+        _watchdog.Dispose();
         _lifetime.Dispose();
     }
 
@@ -415,15 +494,55 @@ internal sealed class SpdyClientConnection : IClientConnection
 
     private static void AddDefault(List<KeyValuePair<string, string>> headers, string name, string value)
     {
-        if (!headers.Any(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)))
+        if (!HasHeader(headers, name))
         {
             headers.Add(new(name, value));
         }
     }
 
-    /// <summary>Response headers without the ones carrying the status line (v2 status/version, v3 :names).</summary>
-    private static List<KeyValuePair<string, string>> WithoutSpecial(HeaderList headers, SpdyProtocolProfile profile) =>
-        headers.Where(h => !h.Key.StartsWith(':') && h.Key != profile.StatusHeader && h.Key != profile.VersionHeader).ToList();
+    private static bool HasHeader(List<KeyValuePair<string, string>> headers, string name)
+    {
+        foreach (var header in headers)
+        {
+            if (header.Key.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Response headers without the ones carrying the status line (v2 status/version, v3 :names), in one
+    /// array of the right size.</summary>
+    private static KeyValuePair<string, string>[] WithoutSpecial(HeaderList headers, SpdyProtocolProfile profile)
+    {
+        var count = 0;
+        foreach (var header in headers)
+        {
+            count += IsSpecial(header.Key, profile) ? 0 : 1;
+        }
+
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var result = new KeyValuePair<string, string>[count];
+        var i = 0;
+        foreach (var header in headers)
+        {
+            if (!IsSpecial(header.Key, profile))
+            {
+                result[i++] = header;
+            }
+        }
+
+        return result;
+    }
+
+    private static bool IsSpecial(string name, SpdyProtocolProfile profile) =>
+        name.StartsWith(':') || name == profile.StatusHeader || name == profile.VersionHeader;
 
     private static string ResetName(RstStatus status) => status switch
     {
@@ -462,12 +581,36 @@ internal sealed class SpdyClientConnection : IClientConnection
     /// (RST_STREAM CANCEL), so an abandoned download does not keep the peer sending.
     /// A reset that arrives once the whole body announced by content-length has been read ends the body
     /// normally: node-spdy answers a WINDOW_UPDATE that crossed its last DATA with RST_STREAM INVALID_STREAM
-    /// and sends its (empty) FIN frame after the reset (docs/client.md, quirk 9). A shorter body still fails.</summary>
-    private sealed class SpdyResponseBodyStream(SpdyStream stream, SpdyClientConnection connection, long? contentLength) : Stream
+    /// and sends its (empty) FIN frame after the reset (docs/client.md, quirk 9). A shorter body still fails.
+    /// It is also the request's entry in the connection's idle watchdog, from the wait for the reply until the body
+    /// ends or is disposed: a read that waits longer than the idle timeout has its stream reset and fails with a
+    /// timeout. A read that finds bytes in the pipe takes them without waiting (no task, no timer).</summary>
+    private sealed class SpdyResponseBodyStream : Stream, ResponseIdleWatchdog.IEntry
     {
-        private readonly Stream _inner = stream.Input.AsStream(leaveOpen: true);
+        private readonly SpdyStream _stream;
+        private readonly SpdyClientConnection _connection;
+        private readonly PipeReader _input;
+        private readonly int _slot;
+        private long _waitingSince;
+        private volatile bool _timedOut;
         private bool _ended;
+        private bool _disposed;
         private long _read;
+
+        public SpdyResponseBodyStream(SpdyStream stream, SpdyClientConnection connection)
+        {
+            _stream = stream;
+            _connection = connection;
+            _input = stream.Input;
+            _slot = _connection._watchdog.Add(this);
+        }
+
+        public long? ContentLength { get; set; }
+
+        public long WaitingSince => Volatile.Read(ref _waitingSince);
+
+        /// <summary>The idle watchdog reset the stream: the failure that follows is a timeout.</summary>
+        public bool TimedOut => _timedOut;
 
         public override bool CanRead => true;
 
@@ -483,35 +626,80 @@ internal sealed class SpdyClientConnection : IClientConnection
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+        // Pooled: a read that has to wait would otherwise cost a state machine box.
+        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            idle.CancelAfter(connection._options.ResponseIdleTimeout);
-            try
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_ended)
             {
-                var read = await _inner.ReadAsync(buffer, idle.Token);
-                _read += read;
-                _ended |= read == 0 && buffer.Length > 0;
-                return read;
-            }
-            catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                // The server stopped sending mid-response: give up on the stream, say so.
-                stream.Reset(RstStatus.Cancel);
-                throw new SpdyClientException(ClientErrorKind.Timeout,
-                    $"stream {stream.Id}: no data from the server for {connection._options.ResponseIdleTimeout.TotalSeconds:F0} s mid-response; stream cancelled");
-            }
-            catch (SpdyStreamResetException reset) when (reset.ByPeer && contentLength == _read)
-            {
-                connection._options.Trace?.Invoke($"* stream {stream.Id}: reset by the server ({ResetName(reset.Status)}) after the whole body ({_read} bytes); body complete");
-                _ended = true;
                 return 0;
             }
-            catch (Exception e) when (e is not SpdyClientException && connection.Translate(e) is { } translated)
+
+            try
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!_input.TryRead(out var result))
+                {
+                    StartWaiting();
+                    try
+                    {
+                        result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        StopWaiting();
+                    }
+                }
+
+                if (result.IsCanceled)
+                {
+                    _input.AdvanceTo(result.Buffer.Start);
+                    throw new OperationCanceledException("the read was cancelled");
+                }
+
+                var available = result.Buffer;
+                var length = (int)Math.Min(available.Length, buffer.Length);
+                available.Slice(0, length).CopyTo(buffer.Span);
+                _input.AdvanceTo(available.GetPosition(length));
+                _read += length;
+                if (length == 0 && result.IsCompleted && buffer.Length > 0)
+                {
+                    End();
+                }
+
+                return length;
+            }
+            catch (SpdyStreamResetException) when (_timedOut)
+            {
+                // The server stopped sending mid-response: the watchdog gave up on the stream; say so.
+                End();
+                throw new SpdyClientException(ClientErrorKind.Timeout,
+                    $"stream {_stream.Id}: no data from the server for {_connection._options.ResponseIdleTimeout.TotalSeconds:F0} s mid-response; stream cancelled");
+            }
+            catch (SpdyStreamResetException reset) when (reset.ByPeer && ContentLength == _read)
+            {
+                _connection._options.Trace?.Invoke($"* stream {_stream.Id}: reset by the server ({ResetName(reset.Status)}) after the whole body ({_read} bytes); body complete");
+                End();
+                return 0;
+            }
+            catch (Exception e) when (e is not SpdyClientException && _connection.Translate(e) is { } translated)
             {
                 throw translated;
             }
         }
+
+        public void StartWaiting() => Volatile.Write(ref _waitingSince, Math.Max(1, Stopwatch.GetTimestamp()));
+
+        public void StopWaiting() => Volatile.Write(ref _waitingSince, 0);
+
+        public void Expire()
+        {
+            _timedOut = true;
+            _stream.Reset(RstStatus.Cancel);
+        }
+
+        public void LeaveWatchdog() => _connection._watchdog.Remove(_slot, this);
 
         public override void Flush()
         {
@@ -525,17 +713,26 @@ internal sealed class SpdyClientConnection : IClientConnection
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing)
+            if (disposing && !_disposed)
             {
-                if (!_ended && !stream.IsClosed)
+                _disposed = true;
+                if (!_ended && !_stream.IsClosed)
                 {
-                    stream.Reset(RstStatus.Cancel);
+                    _stream.Reset(RstStatus.Cancel);
                 }
 
-                stream.Input.Complete();
+                _input.Complete();
+                LeaveWatchdog();
             }
 
             base.Dispose(disposing);
+        }
+
+        /// <summary>The body ended (FIN, or failed): the request leaves the watchdog.</summary>
+        private void End()
+        {
+            _ended = true;
+            LeaveWatchdog();
         }
     }
 }
