@@ -530,4 +530,30 @@ public sealed class HostileServerTests(ClientProtocol protocol)
         var error = await FailsWithinBoundAsync(() => ReadAllAsync(stalledResponse));
         Assert.That(error.Kind, Is.EqualTo(ClientErrorKind.Timeout));
     }
+
+    /// <summary>The idle timeout is per wait, not per response: a body that keeps coming, slower than the timeout in
+    /// total, is read to the end.</summary>
+    [Test]
+    public async Task SlowBodyThatKeepsProgressing_IsNotCutByTheIdleTimeout()
+    {
+        var (server, client) = await StartAsync(async (peer, ct) =>
+        {
+            var request = await peer.ExpectRequestAsync(ct);
+            await peer.ReplyAsync(request.Id);
+            for (var i = 0; i < 5; i++)
+            {
+                await Task.Delay(250, ct);
+                await peer.DataAsync(request.Id, 100, fin: i == 4);
+            }
+
+            await peer.DrainAsync(ct);
+        }, Options(idleSeconds: 0.5));
+        await using var _ = server;
+        await using var __ = client;
+
+        await using var response = await client.SendAsync(Get(server), CancellationToken.None).WaitAsync(Bound);
+        var body = await ReadAllAsync(response).WaitAsync(Bound);
+
+        Assert.That(body.Length, Is.EqualTo(500));
+    }
 }

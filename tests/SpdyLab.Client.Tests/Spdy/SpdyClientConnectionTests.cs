@@ -338,4 +338,101 @@ public sealed class SpdyClientConnectionTests(ClientProtocol protocol)
 
         Assert.That(body, Is.EqualTo(ScriptedSpdyServer.Bytes(60_000)));
     }
+    // ------------------------------------------------------------------ the per-request objects (session 5)
+
+    [Test]
+    public async Task Body_ReadInPiecesSmallerThanAFrame_BytesIntactThenZeroOnEveryLaterRead()
+    {
+        _server.OnRequest = async (session, request) =>
+        {
+            await session.ReplyHeadersAsync(request.Id, 200, [new("content-length", "20000")]);
+            var body = ScriptedSpdyServer.Bytes(20_000);
+            await session.DataAsync(request.Id, body[..7000], fin: false);
+            await Task.Delay(20); // a read has to wait for the rest
+            await session.DataAsync(request.Id, body[7000..], fin: true);
+        };
+        await using var connection = await ConnectAsync();
+
+        await using var response = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/pieces")), CancellationToken.None);
+        using var collected = new MemoryStream();
+        var piece = new byte[333];
+        int read;
+        while ((read = await response.Body.ReadAsync(piece)) > 0)
+        {
+            collected.Write(piece, 0, read);
+        }
+
+        Assert.That(collected.ToArray(), Is.EqualTo(ScriptedSpdyServer.Bytes(20_000)));
+        Assert.That(await response.Body.ReadAsync(piece), Is.Zero);
+        Assert.That(response.Body.Read(piece, 0, piece.Length), Is.Zero);
+    }
+
+    [Test]
+    public async Task SendAsync_ManyRequestsReadDisposedEarlyOrReset_NoneLeftInTheIdleWatchdog()
+    {
+        _server.OnRequest = (session, request) =>
+        {
+            var path = _server.Profile.ReadRequest(request.Headers).Path!;
+            return path.StartsWith("/reset", StringComparison.Ordinal)
+                ? session.ResetAsync(request.Id, RstStatus.InternalError)
+                : ScriptedSpdyServer.DefaultResponseAsync(session, request);
+        };
+        await using var connection = await ConnectAsync();
+        var spdy = (SpdyLab.Client.Spdy.SpdyClientConnection)connection;
+
+        var tasks = Enumerable.Range(0, 90).Select(async i =>
+        {
+            switch (i % 3)
+            {
+                case 0: // read to the end
+                    await using (var response = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, $"/bytes/{1000 + i}")), CancellationToken.None))
+                    {
+                        Assert.That(await ReadAllAsync(response), Is.EqualTo(ScriptedSpdyServer.Bytes(1000 + i)));
+                    }
+
+                    break;
+                case 1: // disposed without reading
+                    await (await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/bytes/50000")), CancellationToken.None)).DisposeAsync();
+                    break;
+                default: // reset by the server before a reply
+                    await Assert.ThatAsync(() => connection.SendAsync(new ClientRequest(new Uri(_server.Origin, $"/reset/{i}")), CancellationToken.None), Throws.InstanceOf<SpdyClientException>());
+                    break;
+            }
+        });
+        await Task.WhenAll(tasks);
+
+        Assert.That(spdy.RequestsInFlight, Is.Zero, "every finished request leaves the watchdog (a leak would grow its table per request)");
+        await using var last = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/bytes/10")), CancellationToken.None);
+        Assert.That(spdy.RequestsInFlight, Is.EqualTo(1));
+        Assert.That(await ReadAllAsync(last), Is.EqualTo(ScriptedSpdyServer.Bytes(10)));
+        Assert.That(spdy.RequestsInFlight, Is.Zero);
+    }
+
+    [Test]
+    public async Task Body_ReadWithCancelledToken_ThrowsAndTheStreamCanStillBeDisposed()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _server.OnRequest = async (session, request) =>
+        {
+            await session.ReplyHeadersAsync(request.Id, 200, []);
+            await release.Task;
+            await session.DataAsync(request.Id, ScriptedSpdyServer.Bytes(10), fin: true);
+        };
+        await using var connection = await ConnectAsync();
+        var spdy = (SpdyLab.Client.Spdy.SpdyClientConnection)connection;
+
+        var response = await connection.SendAsync(new ClientRequest(new Uri(_server.Origin, "/slow")), CancellationToken.None);
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        await Assert.CatchAsync<OperationCanceledException>(async () => _ = await response.Body.ReadAsync(new byte[100], giveUp.Token));
+        await response.DisposeAsync();
+        release.SetResult();
+
+        Assert.That(spdy.RequestsInFlight, Is.Zero);
+        for (var i = 0; i < 100 && !_server.Received.OfType<RstStreamFrame>().Any(); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.That(_server.Received.OfType<RstStreamFrame>().Single().Status, Is.EqualTo(RstStatus.Cancel), "disposing an unfinished body cancels its stream");
+    }
 }
