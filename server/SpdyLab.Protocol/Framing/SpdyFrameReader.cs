@@ -19,6 +19,7 @@ public sealed class SpdyFrameReader : IDisposable
 
     private readonly HeaderBlockDecoder _decoder;
     private readonly DataFrame _reusedData = new() { Id = 0 };
+    private readonly SynStreamFrame _reusedSynStream = new() { Id = 0, Headers = new HeaderList() };
     private readonly WindowUpdateFrame _reusedWindowUpdate = new();
 
     public SpdyFrameReader(SpdyProtocolProfile profile, int maxFrameSize = 1 << 20, int maxHeaderBlockSize = 256 * 1024)
@@ -36,8 +37,8 @@ public sealed class SpdyFrameReader : IDisposable
     public int MaxFrameSize { get; }
 
     /// <summary>
-    /// When true, DATA and WINDOW_UPDATE frames (the steady state of a transfer) come back in one reused object
-    /// each, so reading them allocates nothing: such a frame is valid only until the next <see cref="TryReadFrame"/>
+    /// When true, DATA, WINDOW_UPDATE and SYN_STREAM frames (the steady state of a transfer, and a server's requests)
+    /// come back in one reused object each, so reading them allocates nothing (a SYN_STREAM's header list is still new): such a frame is valid only until the next <see cref="TryReadFrame"/>
     /// call. The session engine handles each frame before reading the next; keep false to collect frames.
     /// </summary>
     public bool ReuseFrames { get; init; }
@@ -187,7 +188,9 @@ public sealed class SpdyFrameReader : IDisposable
         var priority = Profile.DecodePriority(fixedPart[8]);
         var slot = Profile.HasCredential ? fixedPart[9] : (byte)0;
         var headers = _decoder.Decode(payload.Slice(10), streamId);
-        return new SynStreamFrame { Id = streamId, AssociatedStreamId = associated, Priority = priority, Slot = slot, Flags = flags, Headers = headers };
+        return ReuseFrames
+            ? _reusedSynStream.Refill(streamId, associated, priority, slot, flags, headers)
+            : new SynStreamFrame { Id = streamId, AssociatedStreamId = associated, Priority = priority, Slot = slot, Flags = flags, Headers = headers };
     }
 
     // spdy3 §2.6.2 (spdy2 adds 16 unused bits after the stream id):

@@ -54,21 +54,40 @@ public sealed class SynStreamFrame : SpdyFrame
 
     public override int StreamId => Id;
 
-    public required int Id { get; init; }
+    private int _id;
+    private int _associatedStreamId;
+    private int _priority;
+    private byte _slot;
+    private HeaderList _headers = null!;
 
-    public int AssociatedStreamId { get; init; }
+    public required int Id { get => _id; init => _id = value; }
+
+    public int AssociatedStreamId { get => _associatedStreamId; init => _associatedStreamId = value; }
 
     /// <summary>0 = highest; up to 3 (v2) or 7 (v3).</summary>
-    public int Priority { get; init; }
+    public int Priority { get => _priority; init => _priority = value; }
 
     /// <summary>CREDENTIAL slot (v3; 0 = none).</summary>
-    public byte Slot { get; init; }
+    public byte Slot { get => _slot; init => _slot = value; }
 
-    public required HeaderList Headers { get; init; }
+    public required HeaderList Headers { get => _headers; init => _headers = value; }
 
     public bool IsFin => (Flags & SpdyFlags.Fin) != 0;
 
     public bool IsUnidirectional => (Flags & SpdyFlags.Unidirectional) != 0;
+
+    /// <summary>For <see cref="SpdyFrameReader.ReuseFrames"/>: one SYN_STREAM object per reader (a new request per frame on a
+    /// server; the header list itself is new per frame and is what the stream keeps).</summary>
+    internal SynStreamFrame Refill(int id, int associatedStreamId, int priority, byte slot, byte flags, HeaderList headers)
+    {
+        _id = id;
+        _associatedStreamId = associatedStreamId;
+        _priority = priority;
+        _slot = slot;
+        _headers = headers;
+        SetFlags(flags);
+        return this;
+    }
 
     public override string ToString() =>
         $"SYN_STREAM stream={Id} assoc={AssociatedStreamId} pri={Priority}{(IsFin ? " FIN" : string.Empty)}{(IsUnidirectional ? " UNIDIRECTIONAL" : string.Empty)} [{Headers}]";

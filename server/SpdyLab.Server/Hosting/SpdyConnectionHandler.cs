@@ -176,7 +176,9 @@ public sealed class SpdyConnectionHandler
         var transport = pooled.Transport;
         var profile = session.Profile;
         var request = profile.ReadRequest(stream.Headers);
-        var headers = new List<KeyValuePair<string, string>>();
+        // The pair's own list and head, refilled (the last request of this pair is over; see SessionRequestPool).
+        var headers = pooled.RequestHeaders;
+        headers.Clear();
         foreach (var (name, value) in stream.Headers)
         {
             if (!profile.IsReservedHeader(name))
@@ -184,7 +186,9 @@ public sealed class SpdyConnectionHandler
                 headers.Add(new(name, value));
             }
         }
-        var head = new RequestHead(request.Method ?? "", request.Scheme ?? defaultScheme, request.Host ?? "", request.Path ?? "", request.Version ?? "", headers);
+        var (method, scheme, host, path, version) = (request.Method ?? "", request.Scheme ?? defaultScheme, request.Host ?? "", request.Path ?? "", request.Version ?? "");
+        var head = pooled.Head?.Refill(method, scheme, host, path, version, headers)
+            ?? (pooled.Head = new RequestHead(method, scheme, host, path, version, headers));
         if (request.Method is null || request.Path is null || request.Version is null || (profile.Version != SpdyVersion.Spdy2 && request.Host is null)
             || !request.Path.StartsWith('/'))
         {

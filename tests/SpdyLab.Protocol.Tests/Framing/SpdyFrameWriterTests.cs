@@ -27,6 +27,32 @@ public class SpdyFrameWriterTests
     }
 
     [TestCaseSource(nameof(AllVersions))]
+    public void TryReadFrame_ReuseFramesTwoSynStreams_OneObjectEachFrameWithItsOwnFieldsAndHeaderList(SpdyVersion version)
+    {
+        var profile = SpdyProtocolProfile.For(version);
+        var bytes = Write(version, (w, o) =>
+        {
+            w.WriteSynStream(o, 1, 0, 0, SpdyFlags.Fin, profile.CreateRequestHeaders(new SpdyRequestHead("GET", "https", "example.test", "/first")));
+            w.WriteSynStream(o, 3, 0, profile.LowestPriority, 0, profile.CreateRequestHeaders(new SpdyRequestHead("POST", "https", "example.test", "/second")));
+        });
+        using var reader = new SpdyFrameReader(profile) { ReuseFrames = true };
+        var buffer = new ReadOnlySequence<byte>(bytes);
+
+        Assert.That(reader.TryReadFrame(ref buffer, out var first), Is.True);
+        var firstHeaders = ((SynStreamFrame)first!).Headers;
+        Assert.That(((SynStreamFrame)first).IsFin, Is.True);
+        Assert.That(reader.TryReadFrame(ref buffer, out var second), Is.True);
+        var syn = (SynStreamFrame)second!;
+
+        // The session keeps the header list (the stream's request), never the frame: the list must not be refilled.
+        Assert.That(syn, Is.SameAs(first));
+        Assert.That((syn.Id, syn.Priority, syn.IsFin), Is.EqualTo((3, profile.LowestPriority, false)));
+        Assert.That(syn.Headers, Is.Not.SameAs(firstHeaders));
+        Assert.That(profile.ReadRequest(syn.Headers).Path, Is.EqualTo("/second"));
+        Assert.That(profile.ReadRequest(firstHeaders).Path, Is.EqualTo("/first"));
+    }
+
+    [TestCaseSource(nameof(AllVersions))]
     public void WriteRstStream_MatchesSpecLayout(SpdyVersion version) =>
         Assert.That(Write(version, (w, o) => w.WriteRstStream(o, 5, RstStatus.Cancel)), Is.EqualTo(PeerFrames.RstStream(version, 5, 5)));
 
