@@ -119,4 +119,123 @@ public sealed class ClientTransportTests
         Assert.That(error!.Kind, Is.EqualTo(ClientErrorKind.Connect));
         Assert.That(error.Message, Does.Contain($"127.0.0.1:{port}"));
     }
+
+    // ------------------------------------------------------------------ the engine's duplex pipe (session 5)
+
+    private static async Task<(TransportConnection Client, Socket Server)> ConnectPairAsync()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            var accepted = listener.AcceptSocketAsync();
+            var client = await ClientTransport.ConnectAsync("127.0.0.1", port, false, [], new ClientOptions(), CancellationToken.None);
+            return (client, await accepted);
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    private static async Task<byte[]> ReceiveAsync(Socket socket, int length)
+    {
+        var received = new byte[length];
+        var total = 0;
+        while (total < length)
+        {
+            var read = await socket.ReceiveAsync(received.AsMemory(total));
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return received[..total];
+    }
+
+    [Test]
+    public async Task AsDuplexPipe_ManySmallFlushesFromSeveralThreads_ArriveWholeAndInFlushOrder()
+    {
+        var (connection, server) = await ConnectPairAsync();
+        using var _ = server;
+        await using var __ = connection;
+        var output = connection.AsDuplexPipe().Output;
+
+        // 2,000 numbered 7-byte records, one flush each, as a session writer does; the order of flushes is the wire order.
+        for (var i = 0; i < 2000; i++)
+        {
+            var record = output.GetSpan(7);
+            BitConverter.TryWriteBytes(record, i);
+            record[4] = 0xAB;
+            record[5] = 0xCD;
+            record[6] = (byte)(i % 251);
+            output.Advance(7);
+            if (i % 2 == 0)
+            {
+                await Task.Yield(); // the next flush may run on another thread while the previous one is being sent
+            }
+
+            await output.FlushAsync();
+        }
+
+        var bytes = await ReceiveAsync(server, 2000 * 7);
+
+        Assert.That(bytes.Length, Is.EqualTo(2000 * 7));
+        for (var i = 0; i < 2000; i++)
+        {
+            var record = bytes.AsSpan(i * 7, 7);
+            Assert.That((BitConverter.ToInt32(record), record[4], record[5], record[6]), Is.EqualTo((i, (byte)0xAB, (byte)0xCD, (byte)(i % 251))), $"record {i}");
+        }
+    }
+
+    [Test]
+    public async Task DisposeAsync_RightAfterTheLastFlush_ThePeerStillReceivesIt()
+    {
+        var (connection, server) = await ConnectPairAsync();
+        using var _ = server;
+        var output = connection.AsDuplexPipe().Output;
+        var last = new byte[100_000];
+        Random.Shared.NextBytes(last);
+
+        await output.WriteAsync(last);
+        await connection.DisposeAsync(); // what a GOAWAY written just before closing goes through
+
+        Assert.That(await ReceiveAsync(server, last.Length + 1), Is.EqualTo(last), "the whole last write, then the end of the connection");
+    }
+
+    [Test]
+    public async Task AsDuplexPipe_PeerGone_FlushesFailWithIOException()
+    {
+        var (connection, server) = await ConnectPairAsync();
+        await using var _ = connection;
+        var output = connection.AsDuplexPipe().Output;
+        server.LingerState = new LingerOption(true, 0); // close with RST: the client's sends then fail
+        server.Dispose();
+
+        var error = await Assert.CatchAsync(async () =>
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                await output.WriteAsync(new byte[16 * 1024]);
+                await Task.Delay(2);
+            }
+        });
+
+        Assert.That(error, Is.InstanceOf<IOException>().Or.InstanceOf<ObjectDisposedException>(), error?.ToString());
+    }
+
+    [Test]
+    public async Task AsDuplexPipe_SecondCall_Throws()
+    {
+        var (connection, server) = await ConnectPairAsync();
+        using var _ = server;
+        await using var __ = connection;
+        connection.AsDuplexPipe();
+
+        Assert.Throws<InvalidOperationException>(() => connection.AsDuplexPipe());
+    }
 }
