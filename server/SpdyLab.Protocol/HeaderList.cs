@@ -36,6 +36,37 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
         }
     }
 
+    /// <summary>
+    /// Set on a list rented from a session (<see cref="SpdySession.RentHeaderList"/>): the session's writer takes it back
+    /// once the frame carrying it is serialized, so whoever queued it must not touch it after handing it over.
+    /// </summary>
+    internal bool ReturnsToSession { get; set; }
+
+    /// <summary>Empties the list for another header block, keeping its entry array and entry objects.</summary>
+    internal void ClearForReuse()
+    {
+        if (_entries.Count > 0)
+        {
+            (_spare ??= new List<Entry>(_entries.Count)).AddRange(_entries);
+            _entries.Clear();
+        }
+        _index = null;
+    }
+
+    // Entries of the last header block of a recycled list, reused by Add/Set.
+    private List<Entry>? _spare;
+
+    private Entry NewEntry(string name, string value)
+    {
+        if (_spare is { Count: > 0 } spare)
+        {
+            var entry = spare[^1];
+            spare.RemoveAt(spare.Count - 1);
+            return entry.Reuse(name, value);
+        }
+        return new Entry(name, value);
+    }
+
     /// <summary>Number of distinct names (the wire's name/value pair count).</summary>
     public int NameCount => _entries.Count;
 
@@ -52,7 +83,7 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
         var entry = Find(name);
         if (entry is null)
         {
-            AddEntry(new Entry(name, value));
+            AddEntry(NewEntry(name, value));
         }
         else
         {
@@ -71,7 +102,7 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
         var entry = Find(name);
         if (entry is null)
         {
-            AddEntry(new Entry(name, value));
+            AddEntry(NewEntry(name, value));
         }
         else
         {
@@ -247,7 +278,16 @@ public sealed class HeaderList : IEnumerable<KeyValuePair<string, string>>
         private string _first = first;
         private List<string>? _more;
 
-        public string Name { get; } = name;
+        public string Name { get; private set; } = name;
+
+        /// <summary>Another name and value in a recycled list (<see cref="HeaderList.ClearForReuse"/>).</summary>
+        public Entry Reuse(string name, string value)
+        {
+            Name = name;
+            _first = value;
+            _more = null;
+            return this;
+        }
 
         public string First => _first;
 

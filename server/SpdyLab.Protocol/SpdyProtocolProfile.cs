@@ -119,9 +119,13 @@ public abstract class SpdyProtocolProfile
     public abstract SpdyRequestHead ReadRequest(HeaderList headers);
 
     /// <summary>Builds SYN_REPLY headers ("200 OK" style status, HTTP/1.1 version).</summary>
-    public HeaderList CreateResponseHeaders(int status, string? reason = null, IEnumerable<KeyValuePair<string, string>>? extra = null, string version = "HTTP/1.1")
+    public HeaderList CreateResponseHeaders(int status, string? reason = null, IEnumerable<KeyValuePair<string, string>>? extra = null, string version = "HTTP/1.1") =>
+        AddResponseHeaders(new HeaderList(), status, reason, extra, version);
+
+    /// <summary>The same into <paramref name="headers"/> (empty: a new list, or one rented from the session).</summary>
+    public HeaderList AddResponseHeaders(HeaderList headers, int status, string? reason = null, IEnumerable<KeyValuePair<string, string>>? extra = null,
+        string version = "HTTP/1.1")
     {
-        var headers = new HeaderList();
         headers.Add(StatusHeader, reason is null && status == 200 ? "200 OK" : $"{status} {reason ?? ReasonPhrase(status)}".TrimEnd());
         headers.Add(VersionHeader, version);
         AddExtra(headers, extra);

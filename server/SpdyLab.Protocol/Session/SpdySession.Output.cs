@@ -246,6 +246,11 @@ public sealed partial class SpdySession
                             written.Add(controls[i].Written!);
                         }
 
+                        if (controls[i].Headers is { ReturnsToSession: true } serialized)
+                        {
+                            ReturnHeaderList(serialized); // compressed into the output: nothing reads it any more
+                        }
+
                         controls[i] = default; // drop the header list reference
                     }
 

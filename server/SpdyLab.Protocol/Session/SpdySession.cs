@@ -1467,6 +1467,41 @@ public sealed partial class SpdySession : IAsyncDisposable
 
     private readonly System.Collections.Concurrent.ConcurrentQueue<QueuedReply> _replies = new();
 
+    // Header lists of this side's replies, taken back by the writer once serialized (a list, its entry array and an
+    // entry per header were made per response). Lock-free: request handlers rent on every thread, the writer returns.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<HeaderList> _idleHeaderLists = new();
+    private int _idleHeaderListCount;
+    private const int MaxIdleHeaderLists = 64;
+
+    /// <summary>
+    /// An empty header list that comes back to this session once the writer has serialized the frame it was queued in
+    /// (<see cref="SpdyStream.WriteHeadersAsync"/>, <see cref="SpdyStream.WriteReplyAndDataAsync"/>): the caller must
+    /// not read or change it after queueing it. A list that never goes out (the stream was reset first) is left to the GC.
+    /// </summary>
+    public HeaderList RentHeaderList()
+    {
+        if (_idleHeaderLists.TryDequeue(out var list))
+        {
+            Interlocked.Decrement(ref _idleHeaderListCount);
+            return list;
+        }
+        return new HeaderList { ReturnsToSession = true };
+    }
+
+    /// <summary>Idle rented header lists (for tests).</summary>
+    internal int IdleHeaderListCount => Volatile.Read(ref _idleHeaderListCount);
+
+    private void ReturnHeaderList(HeaderList list)
+    {
+        list.ClearForReuse();
+        if (Interlocked.Increment(ref _idleHeaderListCount) > MaxIdleHeaderLists)
+        {
+            Interlocked.Decrement(ref _idleHeaderListCount);
+            return;
+        }
+        _idleHeaderLists.Enqueue(list);
+    }
+
     internal ValueTask EnqueueReplyAndData(SpdyStream stream, HeaderList headers, ReadOnlyMemory<byte> body, bool endStream, CancellationToken cancellationToken)
     {
         if (body.IsEmpty || body.Length > SmallBodyCopyLimit)

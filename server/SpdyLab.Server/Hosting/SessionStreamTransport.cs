@@ -29,8 +29,9 @@ internal sealed class SessionStreamTransport(SpdySession session, SpdyStream str
 
     public override ValueTask SendHeadersAsync(int status, IReadOnlyList<KeyValuePair<string, string>> headers, bool endStream, CancellationToken cancellationToken)
     {
-        // SPDY/3 §3.2.2 (SPDY/2 › Response): ":status"/"status" and ":version"/"version", then the HTTP headers.
-        var list = session.Profile.CreateResponseHeaders(status, null, headers);
+        // SPDY/3 §3.2.2 (SPDY/2 › Response): ":status"/"status" and ":version"/"version", then the HTTP headers. Into a
+        // list the session's writer takes back once it has compressed it (this side never looks at it again).
+        var list = session.Profile.AddResponseHeaders(session.RentHeaderList(), status, null, headers);
         return stream.WriteHeadersAsync(list, endStream, cancellationToken);
     }
 
@@ -38,7 +39,7 @@ internal sealed class SessionStreamTransport(SpdySession session, SpdyStream str
         CancellationToken cancellationToken)
     {
         // SYN_REPLY (or a push's HEADERS) and the body under one session-lock acquisition.
-        var list = session.Profile.CreateResponseHeaders(status, null, headers);
+        var list = session.Profile.AddResponseHeaders(session.RentHeaderList(), status, null, headers);
         return stream.WriteReplyAndDataAsync(list, body, endStream: true, cancellationToken);
     }
 

@@ -121,6 +121,37 @@ public class EngineToEngineTests
     }
 
     [TestCaseSource(nameof(AllVersions))]
+    public async Task RentHeaderList_SequentialReplies_ListsComeBackAndEachReplyCarriesOnlyItsOwnHeaders(SpdyVersion version)
+    {
+        var rented = new System.Collections.Concurrent.ConcurrentBag<HeaderList>();
+        await using var pair = Connect(version, async (stream, session) =>
+        {
+            var path = session.Profile.ReadRequest(stream.Headers).Path!;
+            var list = session.RentHeaderList();
+            rented.Add(list);
+            // Even requests get one more header, so an odd reply in a recycled list would show what the last one left.
+            KeyValuePair<string, string>[] extra = path.EndsWith('0') || path.EndsWith('2') || path.EndsWith('4') || path.EndsWith('6') || path.EndsWith('8')
+                ? [new("x-path", path), new("x-even", "1")]
+                : [new("x-path", path)];
+            await stream.WriteReplyAndDataAsync(session.Profile.AddResponseHeaders(list, 200, null, extra), "ok"u8.ToArray(), endStream: true);
+        });
+
+        for (var i = 0; i < 10; i++)
+        {
+            var stream = await pair.Client.OpenStreamAsync(pair.Client.Profile.CreateRequestHeaders(new SpdyRequestHead("GET", "https", "example.test", $"/r{i}")), 0, true);
+            var headers = await stream.ResponseHeadersAsync.WaitAsync(TimeSpan.FromSeconds(5));
+            await ClientSessionTests.ReadToEndAsync(stream.Input);
+
+            Assert.That(headers.Get("x-path"), Is.EqualTo($"/r{i}"));
+            Assert.That(headers.Contains("x-even"), Is.EqualTo(i % 2 == 0), $"reply {i}");
+            Assert.That(pair.Client.Profile.ReadResponse(headers)!.Status, Is.EqualTo(200));
+        }
+
+        // The writer gave the lists back: ten sequential replies needed fewer than ten lists.
+        Assert.That(rented.Distinct().Count(), Is.LessThan(10));
+    }
+
+    [TestCaseSource(nameof(AllVersions))]
     public async Task GoAwayAsync_FromClient_EndsBothSessionsAfterInFlightStreams(SpdyVersion version)
     {
         await using var pair = Connect(version, ServeBodies);
