@@ -116,7 +116,14 @@ public abstract class SpdyProtocolProfile
     public abstract HeaderList CreateRequestHeaders(SpdyRequestHead request, IEnumerable<KeyValuePair<string, string>>? extra = null);
 
     /// <summary>Reads the request fields; null members are missing headers.</summary>
-    public abstract SpdyRequestHead ReadRequest(HeaderList headers);
+    public SpdyRequestHead ReadRequest(HeaderList headers)
+    {
+        var line = ReadRequestLine(headers);
+        return new SpdyRequestHead(line.Method, line.Scheme, line.Host, line.Path, line.Version);
+    }
+
+    /// <summary>The same fields as a struct: a server reads them per request and keeps none of them in this form.</summary>
+    public abstract SpdyRequestLine ReadRequestLine(HeaderList headers);
 
     /// <summary>Builds SYN_REPLY headers ("200 OK" style status, HTTP/1.1 version).</summary>
     public HeaderList CreateResponseHeaders(int status, string? reason = null, IEnumerable<KeyValuePair<string, string>>? extra = null, string version = "HTTP/1.1") =>
@@ -316,7 +323,7 @@ public abstract class SpdyProtocolProfile
             return headers;
         }
 
-        public override SpdyRequestHead ReadRequest(HeaderList headers)
+        public override SpdyRequestLine ReadRequestLine(HeaderList headers)
         {
             var url = headers.Get("url");
             var host = headers.Get("host");
@@ -330,7 +337,7 @@ public abstract class SpdyProtocolProfile
                 scheme ??= absolute.Scheme;
             }
 
-            return new SpdyRequestHead(headers.Get("method"), scheme, host, path, headers.Get("version"));
+            return new SpdyRequestLine(headers.Get("method"), scheme, host, path, headers.Get("version"));
         }
 
         public override HeaderList CreatePushHeaders(string scheme, string host, string path, int status = 200, IEnumerable<KeyValuePair<string, string>>? extra = null)
@@ -426,7 +433,7 @@ public abstract class SpdyProtocolProfile
             return headers;
         }
 
-        public override SpdyRequestHead ReadRequest(HeaderList headers) =>
+        public override SpdyRequestLine ReadRequestLine(HeaderList headers) =>
             new(headers.Get(":method"), headers.Get(":scheme"), headers.Get(":host"), headers.Get(":path"), headers.Get(":version"));
 
         public override HeaderList CreatePushHeaders(string scheme, string host, string path, int status = 200, IEnumerable<KeyValuePair<string, string>>? extra = null)
@@ -450,6 +457,9 @@ public sealed record SpdyRequestHead(string? Method, string? Scheme, string? Hos
     /// <summary>True when every field the version requires is present (spdy3 §3.2.1: missing -> 400).</summary>
     public bool IsComplete => Method is not null && Path is not null && Version is not null && Scheme is not null;
 }
+
+/// <summary>The request line fields of a header block (<see cref="SpdyProtocolProfile.ReadRequestLine"/>). Null means absent.</summary>
+public readonly record struct SpdyRequestLine(string? Method, string? Scheme, string? Host, string? Path, string? Version);
 
 /// <summary>Version-neutral response status line.</summary>
 public sealed record SpdyResponseHead(int Status, string Reason, string Version);

@@ -175,7 +175,7 @@ public sealed class SpdyConnectionHandler
     {
         var transport = pooled.Transport;
         var profile = session.Profile;
-        var request = profile.ReadRequest(stream.Headers);
+        var request = profile.ReadRequestLine(stream.Headers); // a struct: no request-head object per request
         // The pair's own list and head, refilled (the last request of this pair is over; see SessionRequestPool).
         var headers = pooled.RequestHeaders;
         headers.Clear();
