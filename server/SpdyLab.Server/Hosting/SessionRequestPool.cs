@@ -19,6 +19,9 @@ internal sealed class SessionRequestPool(SpdySession session, SpdyConnectionInfo
     private readonly ConcurrentQueue<PooledRequest> _idle = new();
     private int _idleCount;
 
+    /// <summary>Request header pairs above which a pair is not pooled (browsers send 10-30).</summary>
+    public const int MaxPooledHeaderPairs = 64;
+
     public int Capacity => capacity;
 
     /// <summary>Idle pairs (for tests).</summary>
@@ -43,6 +46,12 @@ internal sealed class SessionRequestPool(SpdySession session, SpdyConnectionInfo
     /// </summary>
     public bool Return(PooledRequest pooled)
     {
+        // Lists and dictionaries keep their capacity when cleared: a pair that carried an unusually large request (a
+        // peer can send ~128k pairs in 1 KB of compressed block) would keep megabytes for the session's lifetime.
+        if (pooled.RequestHeaders.Capacity > MaxPooledHeaderPairs)
+        {
+            return false;
+        }
         if (!pooled.Context.TryEndForReuse())
         {
             return false;

@@ -24,8 +24,15 @@ public class SessionRequestPoolTests
                 context.Response.Headers["X-Left"] = "1";
                 return found;
             });
+            app.MapGet("/which", (HttpContext context) =>
+            {
+                ContextOfRequest[context.Request.Headers["x-request"].ToString()] = context.Features.Get<IHttpRequestFeature>()!;
+                return "ok";
+            });
         });
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, object> ContextOfRequest = [];
 
     [OneTimeTearDown]
     public async Task StopServer() => await _server.DisposeAsync();
@@ -48,5 +55,32 @@ public class SessionRequestPoolTests
         }
 
         Assert.That(SeenContexts.Distinct().Count(), Is.LessThan(20), "sequential requests of one session reuse request contexts");
+    }
+
+    [Test, CancelAfter(15000)]
+    public async Task Get_RequestWithManyHeaders_ItsContextIsNotPooled(CancellationToken cancellationToken)
+    {
+        await using var client = await SpdyTestClient.ConnectAsync(_server.PlainUri, SpdyVersion.Spdy31, false, cancellationToken);
+        var many = Enumerable.Range(0, 200).Select(i => new KeyValuePair<string, string>($"x-h{i}", "v")).ToArray();
+
+        async Task SendAsync(string name, KeyValuePair<string, string>[] extra)
+        {
+            var response = await client.SendAsync("GET", "/which", [new("x-request", name), .. extra], cancellationToken: cancellationToken);
+            Assert.That(response.Text, Is.EqualTo("ok"));
+            await Task.Delay(5, cancellationToken); // the reply goes out before the context goes back
+        }
+
+        await SendAsync("before", []);
+        await SendAsync("big", many);
+        for (var i = 0; i < 5; i++)
+        {
+            await SendAsync($"after{i}", []);
+        }
+
+        // Small requests reuse contexts (the first test shows it); the one that held 200 header pairs is never seen again.
+        var big = ContextOfRequest["big"];
+        var reusedBig = Enumerable.Range(0, 5).Where(i => ReferenceEquals(ContextOfRequest[$"after{i}"], big)).ToList();
+        Assert.That(reusedBig, Is.Empty, "later requests that ran on the big request's context");
+        Assert.That(ReferenceEquals(ContextOfRequest["after4"], ContextOfRequest["after0"]), Is.True, "later small requests still reuse");
     }
 }
