@@ -15,7 +15,7 @@ internal sealed class ResponseIdleWatchdog : IDisposable
 {
     private readonly object _lock = new();
     private readonly long _timeoutTicks;
-    private readonly Timer _timer;
+    private readonly Timer? _timer; // none when the timeout is infinite
     // The requests in flight, by slot; free slots are reused (a stack of their numbers), so a request costs no node.
     private IEntry?[] _entries = new IEntry?[16];
     private int[] _free = new int[16];
@@ -23,10 +23,18 @@ internal sealed class ResponseIdleWatchdog : IDisposable
     private int _used; // slots ever handed out: _entries[.._used]
     private int _count;
     private bool _disposed;
+    private readonly bool _disabled;
 
     public ResponseIdleWatchdog(TimeSpan timeout)
     {
         Timeout = timeout;
+        if (timeout == System.Threading.Timeout.InfiniteTimeSpan)
+        {
+            // No idle timeout (as CancelAfter(InfiniteTimeSpan) meant before the watchdog): nothing registers.
+            _disabled = true;
+            return;
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(timeout));
         _timeoutTicks = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         var tick = TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 4, TimeSpan.TicksPerMillisecond, TimeSpan.TicksPerSecond));
         // The timer reaches the watchdog only through a weak reference: a connection that was never disposed must
@@ -56,9 +64,15 @@ internal sealed class ResponseIdleWatchdog : IDisposable
         }
     }
 
-    /// <summary>Registers a request; returns its slot for <see cref="Remove"/>, or -1 once the watchdog is disposed.</summary>
+    /// <summary>Registers a request; returns its slot for <see cref="Remove"/>, or -1 once the watchdog is disposed
+    /// (or when the timeout is infinite).</summary>
     public int Add(IEntry entry)
     {
+        if (_disabled)
+        {
+            return -1;
+        }
+
         lock (_lock)
         {
             if (_disposed)
@@ -115,7 +129,7 @@ internal sealed class ResponseIdleWatchdog : IDisposable
             _disposed = true;
         }
 
-        _timer.Dispose();
+        _timer?.Dispose();
     }
 
     private void Tick()

@@ -593,6 +593,7 @@ internal sealed class SpdyClientConnection : IClientConnection
         private readonly int _slot;
         private long _waitingSince;
         private volatile bool _timedOut;
+        private SpdyClientException? _timeout; // the mid-response timeout, thrown again by every later read
         private bool _ended;
         private bool _disposed;
         private long _read;
@@ -631,6 +632,11 @@ internal sealed class SpdyClientConnection : IClientConnection
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_timeout is not null)
+            {
+                throw _timeout;
+            }
+
             if (_ended)
             {
                 return 0;
@@ -672,10 +678,12 @@ internal sealed class SpdyClientConnection : IClientConnection
             }
             catch (SpdyStreamResetException) when (_timedOut)
             {
-                // The server stopped sending mid-response: the watchdog gave up on the stream; say so.
-                End();
-                throw new SpdyClientException(ClientErrorKind.Timeout,
+                // The server stopped sending mid-response: the watchdog gave up on the stream; say so. Not End(): the
+                // body is cut short, so a later read must fail the same way, never return 0 as at a complete body's end.
+                LeaveWatchdog();
+                _timeout = new SpdyClientException(ClientErrorKind.Timeout,
                     $"stream {_stream.Id}: no data from the server for {_connection._options.ResponseIdleTimeout.TotalSeconds:F0} s mid-response; stream cancelled");
+                throw _timeout;
             }
             catch (SpdyStreamResetException reset) when (reset.ByPeer && ContentLength == _read)
             {

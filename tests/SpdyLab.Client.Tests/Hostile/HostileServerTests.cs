@@ -489,6 +489,34 @@ public sealed class HostileServerTests(ClientProtocol protocol)
     }
 
     [Test]
+    public async Task ServerStallsMidBody_ReadAgainAfterTheTimeout_FailsAgainNeverLooksComplete()
+    {
+        var (server, client) = await StartAsync(async (peer, ct) =>
+        {
+            var request = await peer.ExpectRequestAsync(ct);
+            await peer.ReplyAsync(request.Id);
+            await peer.DataAsync(request.Id, 1000);
+            await peer.DrainAsync(ct); // the rest never comes
+        }, Options(idleSeconds: 0.5));
+        await using var _ = server;
+        await using var __ = client;
+        await using var response = await client.SendAsync(Get(server), CancellationToken.None).WaitAsync(Bound);
+        var buffer = new byte[4096];
+        var read = 0;
+        while (read < 1000)
+        {
+            read += await response.Body.ReadAsync(buffer).AsTask().WaitAsync(Bound);
+        }
+
+        var first = await FailsWithinBoundAsync(() => response.Body.ReadAsync(buffer).AsTask());
+
+        // A caller that reads again (a retrying wrapper) must not see 0, the end of a complete body.
+        var again = await FailsWithinBoundAsync(() => response.Body.ReadAsync(buffer).AsTask());
+        Assert.That(first.Kind, Is.EqualTo(ClientErrorKind.Timeout));
+        Assert.That(again.Kind, Is.EqualTo(ClientErrorKind.Timeout));
+    }
+
+    [Test]
     public async Task ServerSendsHalfAFrameThenStalls_TimeoutError()
     {
         var (server, client) = await StartAsync(async (peer, ct) =>
