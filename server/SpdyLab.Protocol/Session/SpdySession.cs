@@ -1472,6 +1472,7 @@ public sealed partial class SpdySession : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentQueue<HeaderList> _idleHeaderLists = new();
     private int _idleHeaderListCount;
     private const int MaxIdleHeaderLists = 64;
+    internal const int MaxRecycledHeaderNames = 64;
 
     /// <summary>
     /// An empty header list that comes back to this session once the writer has serialized the frame it was queued in
@@ -1493,6 +1494,12 @@ public sealed partial class SpdySession : IAsyncDisposable
 
     private void ReturnHeaderList(HeaderList list)
     {
+        // A cleared list keeps its entries and array: one that carried an unusually large block is left to the GC
+        // rather than kept for the session's lifetime.
+        if (list.NameCount > MaxRecycledHeaderNames)
+        {
+            return;
+        }
         list.ClearForReuse();
         if (Interlocked.Increment(ref _idleHeaderListCount) > MaxIdleHeaderLists)
         {

@@ -151,6 +151,29 @@ public class EngineToEngineTests
         Assert.That(rented.Distinct().Count(), Is.LessThan(10));
     }
 
+    [Test]
+    public async Task RentHeaderList_ReplyWithMoreNamesThanTheCap_NotKeptForReuse()
+    {
+        await using var pair = Connect(SpdyVersion.Spdy31, async (stream, session) =>
+        {
+            var path = session.Profile.ReadRequest(stream.Headers).Path!;
+            var extra = Enumerable.Range(0, path == "/big" ? SpdySession.MaxRecycledHeaderNames + 1 : 1)
+                .Select(i => new KeyValuePair<string, string>($"x-h{i}", "v")).ToList();
+            await stream.WriteReplyAndDataAsync(session.Profile.AddResponseHeaders(session.RentHeaderList(), 200, null, extra), "ok"u8.ToArray(), endStream: true);
+        });
+
+        async Task<int> IdleListsAfterAsync(string path)
+        {
+            var stream = await pair.Client.OpenStreamAsync(pair.Client.Profile.CreateRequestHeaders(new SpdyRequestHead("GET", "https", "example.test", path)), 0, true);
+            await stream.ResponseHeadersAsync.WaitAsync(TimeSpan.FromSeconds(5));
+            await ClientSessionTests.ReadToEndAsync(stream.Input);
+            return pair.Server.IdleHeaderListCount; // the writer gives a list back before flushing the frame that carried it
+        }
+
+        Assert.That(await IdleListsAfterAsync("/small"), Is.EqualTo(1));
+        Assert.That(await IdleListsAfterAsync("/big"), Is.EqualTo(0), "the one idle list was rented for /big and not given back");
+    }
+
     [TestCaseSource(nameof(AllVersions))]
     public async Task GoAwayAsync_FromClient_EndsBothSessionsAfterInFlightStreams(SpdyVersion version)
     {
