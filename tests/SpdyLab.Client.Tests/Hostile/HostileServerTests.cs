@@ -467,16 +467,19 @@ public sealed class HostileServerTests(ClientProtocol protocol)
         Assert.That((await ReceivedAsync<RstStreamFrame>(server, r => r.Id == 1)).Status, Is.EqualTo(RstStatus.Cancel));
     }
 
+    /// <summary>A server that replies, sends 1,000 body bytes and then nothing more; the client's idle timeout is 0.5 s.</summary>
+    private Task<(HostileSpdyServer Server, IClientConnection Client)> StartStallingMidBodyAsync() => StartAsync(async (peer, ct) =>
+    {
+        var request = await peer.ExpectRequestAsync(ct);
+        await peer.ReplyAsync(request.Id);
+        await peer.DataAsync(request.Id, 1000);
+        await peer.DrainAsync(ct); // the rest never comes
+    }, Options(idleSeconds: 0.5));
+
     [Test]
     public async Task ServerStallsMidBody_TimeoutErrorAndStreamCancelled()
     {
-        var (server, client) = await StartAsync(async (peer, ct) =>
-        {
-            var request = await peer.ExpectRequestAsync(ct);
-            await peer.ReplyAsync(request.Id);
-            await peer.DataAsync(request.Id, 1000);
-            await peer.DrainAsync(ct); // the rest never comes
-        }, Options(idleSeconds: 0.5));
+        var (server, client) = await StartStallingMidBodyAsync();
         await using var _ = server;
         await using var __ = client;
 
@@ -491,13 +494,7 @@ public sealed class HostileServerTests(ClientProtocol protocol)
     [Test]
     public async Task ServerStallsMidBody_ReadAgainAfterTheTimeout_FailsAgainNeverLooksComplete()
     {
-        var (server, client) = await StartAsync(async (peer, ct) =>
-        {
-            var request = await peer.ExpectRequestAsync(ct);
-            await peer.ReplyAsync(request.Id);
-            await peer.DataAsync(request.Id, 1000);
-            await peer.DrainAsync(ct); // the rest never comes
-        }, Options(idleSeconds: 0.5));
+        var (server, client) = await StartStallingMidBodyAsync();
         await using var _ = server;
         await using var __ = client;
         await using var response = await client.SendAsync(Get(server), CancellationToken.None).WaitAsync(Bound);
