@@ -321,15 +321,18 @@ public sealed class HostileServerTests(ClientProtocol protocol)
         var (server, client) = await StartAsync(async (peer, ct) =>
         {
             var request = await peer.ExpectRequestAsync(ct);
-            // Twice: whatever the client already sent, the window passes 2^31-1.
-            await peer.WindowUpdateAsync(request.Id, 0x7FFFFFFF);
-            await peer.WindowUpdateAsync(request.Id, 0x7FFFFFFF);
+            // Twice: whatever the client already sent, the window passes 2^31-1. In one write: as two, the client's
+            // reader could be held up between them long enough (a loaded CI machine) for the whole body and its FIN
+            // to go out, after which a WINDOW_UPDATE is rightly ignored ("a sender should ignore all the WINDOW_UPDATE
+            // frames" once it has sent its last frame) and no error comes.
+            await peer.WindowUpdatesAsync(request.Id, 0x7FFFFFFF, 0x7FFFFFFF);
             await peer.DrainAsync(ct);
         });
         await using var _ = server;
         await using var __ = client;
 
-        var post = new ClientRequest(new Uri(server.Origin, "/upload")) { Method = "POST", Body = new byte[4 << 20] }; // the FIN cannot go out before the second WINDOW_UPDATE
+        // 4 MB: far more than the client can send while its reader goes from one WINDOW_UPDATE to the next.
+        var post = new ClientRequest(new Uri(server.Origin, "/upload")) { Method = "POST", Body = new byte[4 << 20] };
         var error = await FailsWithinBoundAsync(() => client.SendAsync(post, CancellationToken.None));
 
         Assert.That(error.Kind, Is.EqualTo(ClientErrorKind.Stream));

@@ -185,6 +185,15 @@ internal sealed class HostilePeer : IAsyncDisposable
 
     public Task WindowUpdateAsync(int streamId, int delta) => WriteAsync(b => _writer.WriteWindowUpdate(b, streamId, delta));
 
+    /// <summary>Several WINDOW_UPDATEs in one write, so the client reads them in one go.</summary>
+    public Task WindowUpdatesAsync(int streamId, params int[] deltas) => WriteAsync(b =>
+    {
+        foreach (var delta in deltas)
+        {
+            _writer.WriteWindowUpdate(b, streamId, delta);
+        }
+    });
+
     public Task SettingsAsync(params SettingsEntry[] entries) => WriteAsync(b => _writer.WriteSettings(b, 0, entries));
 
     public Task RawAsync(byte[] bytes) => WriteAsync(b => b.Write(bytes));
