@@ -13,7 +13,7 @@ namespace SpdyLab.Server.Hosting;
 /// </summary>
 public sealed class SpdyApplication
 {
-    private Func<IFeatureCollection, Task>? _run;
+    private Func<IFeatureCollection, Func<object, Exception?, Task>, object, Task>? _run;
 
     /// <summary>True once the host has started the server with its application.</summary>
     public bool IsAvailable => Volatile.Read(ref _run) is not null;
@@ -21,22 +21,39 @@ public sealed class SpdyApplication
     internal void Capture<TContext>(IHttpApplication<TContext> application) where TContext : notnull
     {
         var pool = new HostContextPool<TContext>();
-        Volatile.Write(ref _run, features => RunAsync(application, pool, features));
+        Volatile.Write(ref _run, (features, finish, state) => RunAsync(application, pool, features, finish, state));
     }
 
-    /// <summary>Runs one request through the application's pipeline (middleware, endpoints).</summary>
-    public Task ProcessRequestAsync(IFeatureCollection features)
+    /// <summary>
+    /// Runs one request through the application's pipeline (middleware, endpoints), then
+    /// <paramref name="finish"/>(<paramref name="state"/>, the app's exception or null), which ends the response and runs
+    /// its OnCompleted callbacks, and only then lets hosting dispose the context: Kestrel's order
+    /// (HttpProtocol.ProcessRequests: app, ProduceEnd, FireOnCompleted, DisposeContext). Disposing first let OnCompleted
+    /// callbacks find their HttpContext already reset, or reused by another request. <paramref name="finish"/> must not throw.
+    /// </summary>
+    public Task ProcessRequestAsync(IFeatureCollection features, Func<object, Exception?, Task> finish, object state)
     {
         var run = Volatile.Read(ref _run)
             ?? throw new InvalidOperationException("the ASP.NET Core application was not captured: was UseSpdy() called on the web host?");
-        return run(features);
+        return run(features, finish, state);
     }
 
-    private static async Task RunAsync<TContext>(IHttpApplication<TContext> application, HostContextPool<TContext> pool, IFeatureCollection features)
+    private static async Task RunAsync<TContext>(IHttpApplication<TContext> application, HostContextPool<TContext> pool, IFeatureCollection features,
+        Func<object, Exception?, Task> finish, object state)
         where TContext : notnull
     {
         var pooled = pool.Rent(features);
-        var context = application.CreateContext(pooled);
+        TContext context;
+        try
+        {
+            context = application.CreateContext(pooled);
+        }
+        catch (Exception e)
+        {
+            await finish(state, e); // the holder is left to the GC: hosting may have half-filled it
+            return;
+        }
+
         Exception? failure = null;
         try
         {
@@ -45,7 +62,11 @@ public sealed class SpdyApplication
         catch (Exception e)
         {
             failure = e;
-            throw;
+        }
+
+        try
+        {
+            await finish(state, failure);
         }
         finally
         {

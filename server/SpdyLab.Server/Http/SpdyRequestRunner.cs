@@ -30,7 +30,11 @@ internal sealed class SpdyRequestRunner
         _logger = logger;
         // One delegate for the runner's life (a coordinator and a bound delegate per request cost two objects each time).
         _createPush = context => new PushCoordinator(context, RunAsync, _options.MaxPushesPerRequest, _options.PushOpenTimeout, _options.PushOtherHosts, _logger);
+        _finish = (state, failure) => FinishAsync((SpdyRequestContext)state, failure);
     }
+
+    // Made once: the application calls it with the request's context as its state, so a request costs no closure.
+    private readonly Func<object, Exception?, Task> _finish;
 
     /// <summary>Runs one request to completion: app, then FIN (or 500, or RST_STREAM). Never throws.</summary>
     public async Task RunAsync(SpdyRequestContext context)
@@ -47,18 +51,36 @@ internal sealed class SpdyRequestRunner
             context.BeforeHeadersSent = DropAssociatedContent;
         }
 
-        Exception? failure = null;
+        Task run;
         try
         {
-            await application.ProcessRequestAsync(context.Features);
+            // The response is finished (FinishAsync) inside, before hosting disposes the HttpContext.
+            run = application.ProcessRequestAsync(context.Features, _finish, context);
         }
         catch (Exception e)
         {
-            failure = e;
-            if (!context.RequestAborted.IsCancellationRequested)
-            {
-                logger.LogError(e, "stream {StreamId} ({Method} {Path}): the app failed", context.StreamId, context.Method, context.RawTarget);
-            }
+            await FinishAsync(context, e); // no application to run: a 500
+            return;
+        }
+
+        try
+        {
+            await run;
+        }
+        catch (Exception e)
+        {
+            // Only hosting's DisposeContext can get here: the response was finished before it.
+            logger.LogDebug(e, "stream {StreamId}: hosting failed after the response", context.StreamId);
+        }
+    }
+
+    /// <summary>Ends the response after the app returned (or threw): FIN, a 500, or RST_STREAM; then OnCompleted. Never throws.</summary>
+    private async Task FinishAsync(SpdyRequestContext context, Exception? failure)
+    {
+        var logger = _logger;
+        if (failure is not null && !context.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogError(failure, "stream {StreamId} ({Method} {Path}): the app failed", context.StreamId, context.Method, context.RawTarget);
         }
         try
         {
