@@ -246,7 +246,8 @@ public sealed partial class SpdySession
                             written.Add(controls[i].Written!);
                         }
 
-                        if (controls[i].Headers is { ReturnsToSession: true } serialized)
+                        // Replies and HEADERS only: a SYN_STREAM's list stays the stream's Headers for the stream's life.
+                        if (controls[i].Kind is OutKind.SynReply or OutKind.Headers && controls[i].Headers is { ReturnsToSession: true } serialized)
                         {
                             ReturnHeaderList(serialized); // compressed into the output: nothing reads it any more
                         }

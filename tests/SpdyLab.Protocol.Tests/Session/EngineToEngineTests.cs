@@ -174,6 +174,26 @@ public class EngineToEngineTests
         Assert.That(await IdleListsAfterAsync("/big"), Is.EqualTo(0), "the one idle list was rented for /big and not given back");
     }
 
+    [Test]
+    public async Task RentHeaderList_UsedToOpenAStream_StaysTheStreamsHeaders()
+    {
+        await using var pair = Connect(SpdyVersion.Spdy31, async (stream, session) =>
+            await stream.WriteReplyAndDataAsync(session.Profile.AddResponseHeaders(session.RentHeaderList(), 200, null, []), "ok"u8.ToArray(), endStream: true));
+        var rented = pair.Client.RentHeaderList();
+        foreach (var header in pair.Client.Profile.CreateRequestHeaders(new SpdyRequestHead("GET", "https", "example.test", "/kept")))
+        {
+            rented.Add(header.Key, header.Value);
+        }
+
+        var stream = await pair.Client.OpenStreamAsync(rented, 0, true);
+        await stream.ResponseHeadersAsync.WaitAsync(TimeSpan.FromSeconds(5));
+        await ClientSessionTests.ReadToEndAsync(stream.Input);
+
+        // The writer serialized the SYN_STREAM long ago; the list was not taken back and cleared under the stream.
+        Assert.That(pair.Client.Profile.ReadRequest(stream.Headers).Path, Is.EqualTo("/kept"));
+        Assert.That(pair.Client.IdleHeaderListCount, Is.Zero);
+    }
+
     [TestCaseSource(nameof(AllVersions))]
     public async Task GoAwayAsync_FromClient_EndsBothSessionsAfterInFlightStreams(SpdyVersion version)
     {
