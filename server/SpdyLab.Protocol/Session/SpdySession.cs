@@ -1468,10 +1468,8 @@ public sealed partial class SpdySession : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentQueue<QueuedReply> _replies = new();
 
     // Header lists of this side's replies, taken back by the writer once serialized (a list, its entry array and an
-    // entry per header were made per response). Lock-free: request handlers rent on every thread, the writer returns.
-    private readonly System.Collections.Concurrent.ConcurrentQueue<HeaderList> _idleHeaderLists = new();
-    private int _idleHeaderListCount;
-    private const int MaxIdleHeaderLists = 64;
+    // entry per header were made per response). Request handlers rent on every thread, the writer returns.
+    private readonly BoundedPool<HeaderList> _idleHeaderLists = new(64);
     internal const int MaxRecycledHeaderNames = 64;
 
     /// <summary>
@@ -1481,16 +1479,11 @@ public sealed partial class SpdySession : IAsyncDisposable
     /// </summary>
     public HeaderList RentHeaderList()
     {
-        if (_idleHeaderLists.TryDequeue(out var list))
-        {
-            Interlocked.Decrement(ref _idleHeaderListCount);
-            return list;
-        }
-        return new HeaderList { ReturnsToSession = true };
+        return _idleHeaderLists.TryRent(out var list) ? list : new HeaderList { ReturnsToSession = true };
     }
 
     /// <summary>Idle rented header lists (for tests).</summary>
-    internal int IdleHeaderListCount => Volatile.Read(ref _idleHeaderListCount);
+    internal int IdleHeaderListCount => _idleHeaderLists.Count;
 
     private void ReturnHeaderList(HeaderList list)
     {
@@ -1501,12 +1494,7 @@ public sealed partial class SpdySession : IAsyncDisposable
             return;
         }
         list.ClearForReuse();
-        if (Interlocked.Increment(ref _idleHeaderListCount) > MaxIdleHeaderLists)
-        {
-            Interlocked.Decrement(ref _idleHeaderListCount);
-            return;
-        }
-        _idleHeaderLists.Enqueue(list);
+        _idleHeaderLists.Return(list);
     }
 
     internal ValueTask EnqueueReplyAndData(SpdyStream stream, HeaderList headers, ReadOnlyMemory<byte> body, bool endStream, CancellationToken cancellationToken)

@@ -1,8 +1,8 @@
 using System.Collections;
-using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Abstractions;
 using Microsoft.AspNetCore.Http.Features;
+using SpdyLab.Protocol;
 
 namespace SpdyLab.Server.Hosting;
 
@@ -81,23 +81,18 @@ public sealed class SpdyApplication
     /// (<c>HostingApplication.CreateContext</c>) reuses the context it finds in an <see cref="IHostContextContainer{TContext}"/>
     /// feature collection — with it the <c>DefaultHttpContext</c>, its request and response objects — instead of making
     /// them per request; <c>DisposeContext</c> resets them. Bounded: beyond <see cref="Capacity"/> idle holders the
-    /// extra ones are left to the GC. A lock-free queue: with one lock, the request tasks of every session queued on it
+    /// extra ones are left to the GC. Lock-free (<see cref="BoundedPool{T}"/>): with one lock, the request tasks of every session queued on it
     /// (it showed as the most blocked-on lock in the profile).
     /// </summary>
     internal sealed class HostContextPool<TContext> where TContext : notnull
     {
         public const int Capacity = 512;
 
-        private readonly ConcurrentQueue<PooledFeatures<TContext>> _idle = new();
-        private int _idleCount;
+        private readonly BoundedPool<PooledFeatures<TContext>> _idle = new(Capacity);
 
         public PooledFeatures<TContext> Rent(IFeatureCollection features)
         {
-            if (_idle.TryDequeue(out var pooled))
-            {
-                Interlocked.Decrement(ref _idleCount);
-            }
-            else
+            if (!_idle.TryRent(out var pooled))
             {
                 pooled = new PooledFeatures<TContext>();
             }
@@ -109,14 +104,7 @@ public sealed class SpdyApplication
         public void Return(PooledFeatures<TContext> pooled)
         {
             pooled.Inner = null;
-            if (Interlocked.Increment(ref _idleCount) <= Capacity)
-            {
-                _idle.Enqueue(pooled);
-            }
-            else
-            {
-                Interlocked.Decrement(ref _idleCount);
-            }
+            _idle.Return(pooled);
         }
     }
 
