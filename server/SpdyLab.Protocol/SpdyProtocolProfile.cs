@@ -140,22 +140,31 @@ public abstract class SpdyProtocolProfile
     }
 
     /// <summary>Reads the status code (the leading integer of the status header), or null if absent or malformed.</summary>
-    public SpdyResponseHead? ReadResponse(HeaderList headers)
+    public SpdyResponseHead? ReadResponse(HeaderList headers) =>
+        TryReadResponseLine(headers, out var line) ? new SpdyResponseHead(line.Status, line.Reason, line.Version) : null;
+
+    /// <summary>The same fields as a struct (a client reads them per response and keeps none of them in this form);
+    /// false when the status is absent or malformed. The usual "OK" reason is a shared string.</summary>
+    public bool TryReadResponseLine(HeaderList headers, out SpdyResponseLine line)
     {
+        line = default;
         var value = headers.Get(StatusHeader);
         if (value is null)
         {
-            return null;
+            return false;
         }
 
         var space = value.IndexOf(' ');
-        var codeText = space < 0 ? value : value[..space];
+        var codeText = space < 0 ? value.AsSpan() : value.AsSpan(0, space);
         if (!int.TryParse(codeText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code))
         {
-            return null;
+            return false;
         }
 
-        return new SpdyResponseHead(code, space < 0 ? string.Empty : value[(space + 1)..], headers.Get(VersionHeader) ?? "HTTP/1.1");
+        var reasonText = space < 0 ? ReadOnlySpan<char>.Empty : value.AsSpan(space + 1);
+        var reason = reasonText.IsEmpty ? string.Empty : reasonText.SequenceEqual("OK") ? "OK" : reasonText.ToString();
+        line = new SpdyResponseLine(code, reason, headers.Get(VersionHeader) ?? "HTTP/1.1");
+        return true;
     }
 
     /// <summary>Headers of a pushed stream's SYN_STREAM: the resource's URL (v2: full `url`; v3: `:scheme`,
@@ -460,6 +469,9 @@ public sealed record SpdyRequestHead(string? Method, string? Scheme, string? Hos
 
 /// <summary>The request line fields of a header block (<see cref="SpdyProtocolProfile.ReadRequestLine"/>). Null means absent.</summary>
 public readonly record struct SpdyRequestLine(string? Method, string? Scheme, string? Host, string? Path, string? Version);
+
+/// <summary>The status line fields of a reply (<see cref="SpdyProtocolProfile.TryReadResponseLine"/>).</summary>
+public readonly record struct SpdyResponseLine(int Status, string Reason, string Version);
 
 /// <summary>Version-neutral response status line.</summary>
 public sealed record SpdyResponseHead(int Status, string Reason, string Version);

@@ -148,8 +148,7 @@ internal sealed class SpdyClientConnection : IClientConnection
             var responseHeaders = cancellationToken.CanBeCanceled ? await reply.WaitAsync(cancellationToken) : await reply;
             body.StopWaiting();
 
-            var (status, reason, version) = ReadStatus(responseHeaders, profile);
-            if (status < 0)
+            if (!profile.TryReadResponseLine(responseHeaders, out var statusLine))
             {
                 // spdy3 §3.2.2: a reply without a valid status is a stream error (PROTOCOL_ERROR).
                 stream.Reset(RstStatus.ProtocolError);
@@ -160,9 +159,9 @@ internal sealed class SpdyClientConnection : IClientConnection
             var response = new ClientResponse
             {
                 Url = request.Url,
-                Status = status,
-                Reason = reason,
-                HttpVersion = version,
+                Status = statusLine.Status,
+                Reason = statusLine.Reason,
+                HttpVersion = statusLine.Version,
                 Headers = WithoutSpecial(responseHeaders, profile),
                 Body = body,
                 Protocol = Protocol,
@@ -243,28 +242,6 @@ internal sealed class SpdyClientConnection : IClientConnection
     }
 
     private sealed record CachedAuthority(string Host, int Port, string Authority);
-
-    /// <summary>The status line of a reply (spdy3 §3.2.2 ":status", spdy2 "status": "200 OK"), status -1 when absent
-    /// or malformed. The usual "OK" reason is a shared string.</summary>
-    private static (int Status, string Reason, string Version) ReadStatus(HeaderList headers, SpdyProtocolProfile profile)
-    {
-        var value = headers.Get(profile.StatusHeader);
-        if (value is null)
-        {
-            return (-1, string.Empty, string.Empty);
-        }
-
-        var space = value.IndexOf(' ');
-        var codeText = space < 0 ? value.AsSpan() : value.AsSpan(0, space);
-        if (!int.TryParse(codeText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code))
-        {
-            return (-1, string.Empty, string.Empty);
-        }
-
-        var reasonText = space < 0 ? ReadOnlySpan<char>.Empty : value.AsSpan(space + 1);
-        var reason = reasonText.IsEmpty ? string.Empty : reasonText.SequenceEqual("OK") ? "OK" : reasonText.ToString();
-        return (code, reason, headers.Get(profile.VersionHeader) ?? "HTTP/1.1");
-    }
 
     private async Task<ClientResponse?> TakePushedAsync(ClientRequest request, CancellationToken cancellationToken)
     {
