@@ -35,7 +35,7 @@ internal sealed partial class SpdyRequestContext :
     private CancellationToken _abortedToken;
     private readonly SpdyConnectionInfo _connection;
     private readonly ResponseBodyWriter _writer;
-    // Kept across requests when the context is reused (SpdyRequestContextPool): cleared, not remade, per request.
+    // Kept across requests when the context is reused (SessionRequestPool): cleared, not remade, per request.
     private readonly HeaderDictionary _requestHeaders = new();
     private readonly HeaderDictionary _responseHeaders = new();
     // The response head as the transport takes it, filled once per response (the transport copies it into its
@@ -65,7 +65,7 @@ internal sealed partial class SpdyRequestContext :
         Start(head, requestBody, transport, streamId, priority, isPush, streamAborted, bodyTimeout);
     }
 
-    /// <summary>An idle context for <see cref="SpdyRequestContextPool"/>: <see cref="Start"/> gives it a request.</summary>
+    /// <summary>An idle context for <see cref="Hosting.SessionRequestPool"/>: <see cref="Start"/> gives it a request.</summary>
     internal SpdyRequestContext(SpdyConnectionInfo connection)
     {
         _connection = connection;
