@@ -128,11 +128,8 @@ internal sealed partial class SpdyRequestContext :
         _completed = false;
         _contentLength = null;
         _bodyBytesSent = 0;
-        _onStarting?.Clear();
-        _onCompleted?.Clear();
-        _createPush = null;
+        DropRequestCallbacks();
         _push = null;
-        BeforeHeadersSent = null;
         _traceIdentifier = null;
         _writer.Reset();
         InitConnection(); // a middleware (forwarded headers) may have rewritten the addresses of the last request
@@ -161,12 +158,18 @@ internal sealed partial class SpdyRequestContext :
         Head = null!;
         RequestBodyReader = null;
         Body = Stream.Null;
+        DropRequestCallbacks();
+        _otherFeatures?.Clear();
+        return true;
+    }
+
+    /// <summary>What the runner and the app hooked onto the request: callbacks, the push factory, the pre-headers hook.</summary>
+    private void DropRequestCallbacks()
+    {
         _onStarting?.Clear();
         _onCompleted?.Clear();
         _createPush = null;
         BeforeHeadersSent = null;
-        _otherFeatures?.Clear();
-        return true;
     }
 
     /// <summary>True between <see cref="Start"/> and <see cref="TryEndForReuse"/>.</summary>
