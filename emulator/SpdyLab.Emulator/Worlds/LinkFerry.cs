@@ -29,8 +29,8 @@ public sealed unsafe class LinkFerry : IDisposable
     private readonly int _sourceFd;
     private readonly int _destinationFd;
     private readonly PacketPool _pool;
-    private readonly PcapWriter? _sourceCapture;
-    private readonly PcapWriter? _destinationCapture;
+    private readonly PcapCapture? _sourceCapture;
+    private readonly PcapCapture? _destinationCapture;
     private readonly Thread _thread;
     private readonly Action<Packet> _deliver;
     private readonly Action<string> _warn;
@@ -44,7 +44,7 @@ public sealed unsafe class LinkFerry : IDisposable
 
     /// <param name="warn">receives one line per kind of trouble, the first time it happens (default: stderr)</param>
     public LinkFerry(LinkDirection link, int sourceFd, int destinationFd, int mtu,
-        PcapWriter? sourceCapture = null, PcapWriter? destinationCapture = null, Action<string>? warn = null, int maxPacketsHeld = MaxPacketsHeld)
+        PcapCapture? sourceCapture = null, PcapCapture? destinationCapture = null, Action<string>? warn = null, int maxPacketsHeld = MaxPacketsHeld)
     {
         _maxPacketsHeld = maxPacketsHeld;
         _warn = warn ?? (line => Console.Error.WriteLine($"spdylab: {line}"));

@@ -22,7 +22,7 @@ public sealed class World : IDisposable
     private readonly List<IDisposable> _resources = [];
     private readonly FileStream _slotLock;
     private readonly List<string> _namespaces = [];
-    private readonly List<PcapWriter> _captures = [];
+    private readonly List<PcapCapture> _captures = [];
     private TunDevice? _clientTun;
     private TunDevice? _hostTun;
     private LinkFerry? _upFerry;
@@ -74,7 +74,20 @@ public sealed class World : IDisposable
     public Exception? FerryFailure => _upFerry?.Failure ?? _downFerry?.Failure;
 
     /// <summary>Packet captures (client.pcap, host.pcap) when <see cref="WorldOptions.PcapDirectory"/> is set.</summary>
-    public IReadOnlyList<PcapWriter> Captures => _captures;
+    public IReadOnlyList<PcapCapture> Captures => _captures;
+
+    /// <summary>The capture of the packets as the client namespace sends and receives them (client.pcap), or null.</summary>
+    public PcapCapture? ClientCapture => _captures.Count == 2 ? _captures[0] : null;
+
+    /// <summary>The capture of the packets as the host side sends and receives them (host.pcap), or null.</summary>
+    public PcapCapture? HostCapture => _captures.Count == 2 ? _captures[1] : null;
+
+    /// <summary>Finishes both captures (writes what they queued, closes the files) so they can be read while
+    /// the world goes on; packets after this are not captured. Bounded; a no-op without captures.</summary>
+    public void CompleteCaptures()
+    {
+        foreach (var capture in _captures) capture.Complete();
+    }
 
     /// <summary>The up and down ferries (their held-packet figures), once built.</summary>
     public IReadOnlyList<LinkFerry> Ferries => _upFerry is null || _downFerry is null ? [] : [_upFerry, _downFerry];
@@ -152,13 +165,13 @@ public sealed class World : IDisposable
             ]);
         }
 
-        PcapWriter? clientPcap = null, hostPcap = null;
+        PcapCapture? clientPcap = null, hostPcap = null;
         if (Options.PcapDirectory is { } directory)
         {
             Directory.CreateDirectory(directory);
             long mono = MonotonicClock.NowMicroseconds, unix = MonotonicClock.UnixMicroseconds;
-            clientPcap = PcapWriter.Create(Path.Combine(directory, "client.pcap"), mono, unix);
-            hostPcap = PcapWriter.Create(Path.Combine(directory, "host.pcap"), mono, unix);
+            clientPcap = PcapCapture.Create(Path.Combine(directory, "client.pcap"), mono, unix);
+            hostPcap = PcapCapture.Create(Path.Combine(directory, "host.pcap"), mono, unix);
             clientPcap.Failed = Warn;
             hostPcap.Failed = Warn;
             _resources.Add(clientPcap);
