@@ -48,16 +48,16 @@ internal static class ChromiumLoadCommand
             return CommandActions.RuntimeError;
         }
         Console.WriteLine(json ? result.ToJson() : result.Summary());
-        var expected = snapshot.Exchanges.Count(e => e.Type != "document");
-        if (!json && tls && result.ResourceCount < expected / 2)
-        {
-            await Console.Error.WriteLineAsync(
-                $"note: {result.ResourceCount} of {expected} recorded subresources loaded; a recorded http:// page served over TLS needs " +
-                $"'{ChromiumSnapshots.UpgradeHeader}: {ChromiumSnapshots.UpgradeValue}' on its HTML (the runner adds it; docs/browser.md)");
-        }
         bool ok = !result.TimedOut && result.Error is null && result.NegotiatedProtocol == protocol;
         if (!ok && result.NegotiatedProtocol != protocol)
             await Console.Error.WriteLineAsync($"spdylab load: Chromium negotiated '{result.NegotiatedProtocol}', not {protocol}");
+        if (result.FailedRequests.Count > 0)
+        {
+            ok = false;
+            await Console.Error.WriteLineAsync(
+                $"spdylab load: {result.FailedRequests.Count} request(s) failed or were blocked (first: {result.FailedRequests[0]}); " +
+                "Chromium did not load the whole page (a server other than `spdylab serve --site`? docs/browser.md)");
+        }
         return ok ? 0 : CommandActions.RuntimeError;
     }
 }

@@ -36,6 +36,9 @@ public sealed class ChromiumLoadResult
     public long TransferBytes { get; init; }
     /// <summary>Subresources whose nextHopProtocol is not the one asked for (cross-origin entries without Timing-Allow-Origin report "").</summary>
     public IReadOnlyList<string> OtherProtocolUrls { get; init; } = [];
+    /// <summary>Requests Chromium started but did not complete before the load was read: blocked (mixed content,
+    /// CSP, ORB), refused, reset or aborted, as "URL: reason" (Playwright's requestfailed). A lab page load has none.</summary>
+    public IReadOnlyList<string> FailedRequests { get; init; } = [];
     public string? HarPath { get; init; }
     /// <summary>The page did not reach its load event in time; the timings are what was measured by then.</summary>
     public bool TimedOut { get; init; }
@@ -63,6 +66,7 @@ public sealed class ChromiumLoadResult
         text.AppendLine(inv, $"  load event end  {LoadEventEndMs,10:F1} ms    (responseStart {ResponseStartMs:F1} ms, DOMContentLoaded end {DomContentLoadedEventEndMs:F1} ms)");
         text.AppendLine(inv, $"  last response   {LastResponseEndMs,10:F1} ms");
         text.AppendLine(inv, $"  resources       {ResourceCount,10}    (Resource Timing entries; transfer {TransferBytes} bytes)");
+        if (FailedRequests.Count > 0) text.AppendLine(inv, $"  failed or blocked: {FailedRequests.Count} (first: {FailedRequests[0]})");
         if (OtherProtocolUrls.Count > 0) text.AppendLine(inv, $"  not over {Protocol}: {OtherProtocolUrls.Count} (first: {OtherProtocolUrls[0]})");
         if (HarPath is not null) text.AppendLine(inv, $"  HAR             {HarPath}");
         if (TimedOut) text.AppendLine(inv, $"  timed out: {Error}");
@@ -127,9 +131,17 @@ public static class ChromiumPageLoad
         JsonElement timing;
         bool timedOut = false;
         string? error = null;
+        var failed = new List<string>();
+        List<string> failedAtRead = [];
         try
         {
             var page = await context.NewPageAsync();
+            // Blocked requests (mixed content, CSP) never reach the network, but Playwright reports them here too,
+            // with the reason ("mixed-content", "net::ERR_CONNECTION_REFUSED", ...).
+            page.RequestFailed += (_, request) =>
+            {
+                lock (failed) failed.Add($"{request.Url}: {request.Failure ?? "failed"}");
+            };
             var milliseconds = (float)timeout.TotalMilliseconds;
             try
             {
@@ -152,6 +164,9 @@ public static class ChromiumPageLoad
                 throw new InvalidOperationException($"Chromium could not load {url}: {ChromiumLauncher.FirstLine(e.Message)}", e);
             }
             timing = await page.EvaluateAsync<JsonElement>(TimingScript);
+            // What failed up to now: closing the context below aborts requests still in flight (late beacons),
+            // which are not failures of the page load.
+            lock (failed) failedAtRead = [.. failed];
         }
         finally
         {
@@ -184,6 +199,7 @@ public static class ChromiumPageLoad
             Resources = resources,
             TransferBytes = (long)timing.GetProperty("transferSize").GetDouble() + resources.Sum(r => r.TransferSize),
             OtherProtocolUrls = resources.Where(r => r.NextHopProtocol.Length > 0 && r.NextHopProtocol != wanted).Select(r => r.Url).ToList(),
+            FailedRequests = failedAtRead,
             HarPath = harPath is not null && File.Exists(harPath) ? harPath : null,
             TimedOut = timedOut,
             Error = error,

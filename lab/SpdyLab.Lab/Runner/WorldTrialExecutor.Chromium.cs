@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using SpdyLab.Emulator.Worlds;
 using SpdyLab.Lab.Browser;
@@ -15,8 +14,6 @@ namespace SpdyLab.Lab.Runner;
 /// </summary>
 public sealed partial class WorldTrialExecutor
 {
-    private readonly ConcurrentDictionary<string, Lazy<Snapshot>> chromiumTlsSnapshots = new(StringComparer.Ordinal);
-
     /// <summary>Why these Chromium trials cannot run (Chromium missing, a configuration Chromium cannot load), or null.</summary>
     internal static string? WhyChromiumTrialsCannotRun(IReadOnlyList<PlannedTrial> trials)
     {
@@ -48,10 +45,7 @@ public sealed partial class WorldTrialExecutor
         if (WhyChromiumCannotLoad(configuration) is { } reason) throw new InvalidOperationException(reason);
         bool tls = configuration.Transport == Transports.Tls;
         bool single = configuration.DomainMode == DomainModes.Single;
-        var original = SnapshotOf(trial.Site);
-        var snapshot = tls
-            ? chromiumTlsSnapshots.GetOrAdd(trial.Site, _ => new Lazy<Snapshot>(() => ChromiumSnapshots.ForTls(original))).Value
-            : original;
+        var snapshot = SnapshotOf(trial.Site);
         var hosts = HostsOf(snapshot);
         var documentHost = snapshot.PageExchange?.Host ?? hosts.FirstOrDefault() ?? "";
         var spec = trial.Condition.ToLinkOptions(trial.Seed).ToSpec();
@@ -68,7 +62,7 @@ public sealed partial class WorldTrialExecutor
         }, cancellationToken);
         try
         {
-            await LoadChromiumInWorldAsync(world, trial, record, context, original, snapshot, hosts, documentHost, tls, single, cancellationToken);
+            await LoadChromiumInWorldAsync(world, trial, record, context, snapshot, hosts, documentHost, tls, single, cancellationToken);
         }
         finally
         {
@@ -78,7 +72,7 @@ public sealed partial class WorldTrialExecutor
         }
     }
 
-    private async Task LoadChromiumInWorldAsync(World world, PlannedTrial trial, TrialRecord record, TrialContext context, Snapshot original,
+    private async Task LoadChromiumInWorldAsync(World world, PlannedTrial trial, TrialRecord record, TrialContext context,
         Snapshot snapshot, List<string> hosts, string documentHost, bool tls, bool single, CancellationToken cancellationToken)
     {
         var configuration = trial.Configuration;
@@ -86,7 +80,7 @@ public sealed partial class WorldTrialExecutor
         // for all. Adding addresses runs `ip` and waits for it: on a dedicated thread, not a pool thread.
         var (map, listen) = await DedicatedThread.RunAsync("server addresses", () => ServerNamespaceEndpoints(world, hosts, single, tls ? TlsPort : PlainPort));
 
-        var certificate = tls ? CertificateFor(trial.Site, HostsOf(original)) : null;
+        var certificate = tls ? CertificateFor(trial.Site, hosts) : null;
         await using var server = await ReplayServer.StartAsync(world, inClientNamespace: false, listen,
             ReplayOptions(snapshot, configuration, single, documentHost), certificate, tls ? [authority.Value.Root] : null, cancellationToken);
 
@@ -120,6 +114,10 @@ public sealed partial class WorldTrialExecutor
         record.PcapPath = context.CapturePackets ? Path.Combine(context.ArtifactDirectory, "client.pcap") : null;
         if (result.TimedOut) throw new InvalidOperationException($"Chromium: the page did not load in time ({result.Error})");
         if (result.Error is not null) throw new InvalidOperationException($"Chromium: {result.Error}");
+        // Chromium and the built-in client must load the same page: a blocked or failed request means they did not.
+        if (result.FailedRequests.Count > 0)
+            throw new InvalidOperationException(
+                $"Chromium: {result.FailedRequests.Count} request(s) failed or were blocked, so it did not load the whole page (first: {result.FailedRequests[0]})");
         if (result.NegotiatedProtocol != configuration.Protocol)
             throw new InvalidOperationException($"Chromium negotiated '{result.NegotiatedProtocol}', not {configuration.Protocol}");
     }

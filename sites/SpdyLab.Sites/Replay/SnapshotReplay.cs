@@ -36,6 +36,9 @@ public sealed class SnapshotReplayOptions
 /// Serves a snapshot: the recorded status, headers and body (content-coding kept as recorded),
 /// chosen by <see cref="ExchangeMatcher"/> from the request's method, scheme, Host (HTTP/1.1) or
 /// :host (SPDY, which the server exposes as Host) and path. Unmatched requests get 404.
+/// A page recorded over http:// and replayed over TLS is served as a site would serve it today, every
+/// origin over https (<see cref="TlsReplay"/>), so a browser loads the whole page instead of blocking its
+/// http:// scripts and stylesheets as mixed content.
 /// </summary>
 public sealed class SnapshotReplayMiddleware
 {
@@ -53,6 +56,7 @@ public sealed class SnapshotReplayMiddleware
     readonly ExchangeMatcher _matcher;
     readonly Dictionary<int, List<ExchangeRecord>> _subresources;
     readonly string _defaultHost;
+    readonly TlsReplay _tls;
 
     public SnapshotReplayMiddleware(RequestDelegate next, SnapshotReplayOptions options)
     {
@@ -60,6 +64,7 @@ public sealed class SnapshotReplayMiddleware
         _options = options;
         _matcher = new ExchangeMatcher(options.Snapshot.Exchanges);
         _defaultHost = options.DefaultHost ?? options.Snapshot.PageExchange?.Host ?? "localhost";
+        _tls = new TlsReplay(options.Snapshot);
         _subresources = options.Mode == ReplayMode.Plain
             ? []
             : Subresources.ByDocument(options.Snapshot, options.IsServedHere ?? (_ => true));
@@ -91,8 +96,13 @@ public sealed class SnapshotReplayMiddleware
         {
             if (!NotReplayed.Contains(header[0]))
             {
-                response.Headers.Append(header[0], HeaderSafe(header[1]));
+                var value = request.IsHttps ? _tls.HeaderValue(header[0], header[1]) : header[1];
+                response.Headers.Append(header[0], HeaderSafe(value));
             }
+        }
+        if (request.IsHttps && TlsReplay.NeedsUpgradePolicy(exchange))
+        {
+            response.Headers.Append(TlsReplay.PolicyHeader, TlsReplay.UpgradePolicy);
         }
         if (_subresources.TryGetValue(exchange.Id, out var subresources))
         {

@@ -41,7 +41,7 @@ public class ChromiumLoopbackTests
     [CancelAfter(90_000)]
     public async Task LoadAsync_TlsWithLabCa_NegotiatesTheProtocolAskedFor_AndTimesEveryResource(string protocol, CancellationToken cancellationToken)
     {
-        var snapshot = ChromiumSnapshots.ForTls(Snapshot.Load(Path.Combine(directory, "sites", "alpha")));
+        var snapshot = Snapshot.Load(Path.Combine(directory, "sites", "alpha"));
         var authority = LabCertificateAuthority.OpenOrCreate(Path.Combine(directory, "ca"));
         var certificate = authority.IssueServerCertificate(["www.alpha.test", "static.alpha.test"]);
         var builder = WebApplication.CreateSlimBuilder();
