@@ -27,6 +27,12 @@ public sealed class ConnectionRecord
 
     public string? TlsVersion { get; set; }
 
+    /// <summary>TCP connects started for this connection: 2 when the backup connect was started.</summary>
+    public int ConnectAttempts { get; set; } = 1;
+
+    /// <summary>The backup connect's socket is the one used (the first connect's SYN or SYN-ACK was late or lost).</summary>
+    public bool BackupConnectWon { get; set; }
+
     public int Requests { get; set; }
 
     /// <summary>Bytes written to / read from the socket (TLS records included over TLS).</summary>
@@ -56,11 +62,14 @@ public sealed class PageTlsOptions
 
 /// <summary>
 /// Opens TCP connections through the host map and, over TLS, runs the handshake with ALPN. The
-/// socket's bytes are counted below TLS so the figures are what crossed the link.
+/// socket's bytes are counted below TLS so the figures are what crossed the link. Like Chromium, a
+/// connect with no answer after <paramref name="backupConnectAfter"/> gets a second one beside it.
 /// </summary>
-public sealed class PageConnector(HostMap hosts, PageTlsOptions? tls, Func<double> clock)
-
+public sealed class PageConnector(HostMap hosts, PageTlsOptions? tls, Func<double> clock, TimeSpan? backupConnectAfter = null)
 {
+    /// <summary>Chromium's kMaxConnectRetryIntervalMs (net/socket/client_socket_pool.cc): 250 ms.</summary>
+    public static readonly TimeSpan ChromiumBackupConnectDelay = TimeSpan.FromMilliseconds(250);
+
     private int _nextId;
     private readonly List<ConnectionRecord> _connections = [];
 
@@ -85,15 +94,14 @@ public sealed class PageConnector(HostMap hosts, PageTlsOptions? tls, Func<doubl
         }
 
         var endpoint = hosts.Resolve(host);
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         var watch = Stopwatch.StartNew();
+        Socket socket;
         try
         {
-            await socket.ConnectAsync(endpoint, cancellationToken);
+            socket = await ConnectTcpAsync(endpoint, record, cancellationToken);
         }
         catch (SocketException e)
         {
-            socket.Dispose();
             throw new PageLoadException($"cannot connect to {host} at {endpoint}: {e.Message}", e);
         }
 
@@ -122,6 +130,63 @@ public sealed class PageConnector(HostMap hosts, PageTlsOptions? tls, Func<doubl
         record.Alpn = ssl.NegotiatedApplicationProtocol == default ? null : ssl.NegotiatedApplicationProtocol.ToString();
         record.TlsVersion = ssl.SslProtocol.ToString();
         return new OpenedConnection(record, ssl);
+    }
+
+    /// <summary>
+    /// The TCP connect, with Chromium's backup: when the first connect has not completed after the delay (its
+    /// SYN or the SYN-ACK lost, so the kernel would wait its 1 s retransmission timeout), a second socket
+    /// connects beside it; the first to complete is used and the other is closed. Chromium starts one backup
+    /// per attempt (TransportClientSocketPool::Group::OnBackupJobTimerFired), and so does this.
+    /// </summary>
+    private async Task<Socket> ConnectTcpAsync(EndPoint endpoint, ConnectionRecord record, CancellationToken cancellationToken)
+    {
+        using var cancelLoser = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var first = ConnectOneAsync(endpoint, cancelLoser.Token);
+        if (backupConnectAfter is not { } delay)
+            return await first;
+        var timer = Task.Delay(delay, cancellationToken);
+        if (await Task.WhenAny(first, timer) == first)
+            return await first;
+        cancellationToken.ThrowIfCancellationRequested();
+
+        record.ConnectAttempts = 2;
+        var backup = ConnectOneAsync(endpoint, cancelLoser.Token);
+        var winner = await Task.WhenAny(first, backup);
+        if (winner.IsCompletedSuccessfully)
+        {
+            cancelLoser.Cancel();
+            var loser = winner == first ? backup : first;
+            _ = loser.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); else _ = t.Exception; }, TaskScheduler.Default);
+            record.BackupConnectWon = winner == backup;
+            return winner.Result;
+        }
+        // The first to finish failed (refused, unreachable): the other's answer decides.
+        var other = winner == first ? backup : first;
+        try
+        {
+            var socket = await other;
+            record.BackupConnectWon = other == backup;
+            return socket;
+        }
+        catch (SocketException)
+        {
+            return await winner; // rethrows the first failure, which is what a user should see
+        }
+    }
+
+    private static async Task<Socket> ConnectOneAsync(EndPoint endpoint, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(endpoint, cancellationToken);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     public static SslClientAuthenticationOptions TlsOptionsFor(string? host, IReadOnlyList<string>? alpn, PageTlsOptions? tls)

@@ -30,6 +30,14 @@ public sealed class PageLoadOptions
     /// <summary>HTTP/1.1 connections per host (6, as browsers of the time).</summary>
     public int MaxConnectionsPerHost { get; init; } = Http11Transport.MaxConnectionsPerHost;
 
+    /// <summary>
+    /// A second TCP connect is started when the first has no answer after this long, and whichever completes
+    /// first is used: Chromium's backup connect job (ClientSocketPool's kMaxConnectRetryIntervalMs, 250 ms),
+    /// which spares a page the kernel's 1 s SYN retransmission timeout when a SYN or SYN-ACK is lost.
+    /// Null turns it off (only the kernel's SYN retransmissions).
+    /// </summary>
+    public TimeSpan? BackupConnectAfter { get; init; } = PageConnector.ChromiumBackupConnectDelay;
+
     /// <summary>Builds the SPDY transport (the SPDY client session lives outside the page loader).</summary>
     public Func<SpdyTransportContext, IPageTransport>? SpdyTransportFactory { get; init; }
 }

@@ -49,7 +49,7 @@ public sealed partial class PageLoader
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
         _cancellationToken = timeout.Token;
-        var connector = new PageConnector(_options.Hosts, _options.TlsOptions, Now);
+        var connector = new PageConnector(_options.Hosts, _options.TlsOptions, Now, _options.BackupConnectAfter);
         _transport = CreateTransport(connector);
         var wallStart = DateTimeOffset.UtcNow;
         var timedOut = false;
