@@ -14,6 +14,7 @@ public static class CommandCatalog
         yield return ShellCommand.Create();
         yield return ReproduceCommand.Create();
         yield return SweepCommand.Create();
+        yield return ValidateCommand.Create();
         yield return RunCommand.Create();
         yield return LoadCommand.Create();
         yield return BenchCommand.Create();

@@ -26,6 +26,10 @@ public sealed record SessionOptions
     /// <summary>The command line, stored in the database's meta table.</summary>
     public string CommandLine { get; init; } = "";
 
+    /// <summary>More entries for the database's meta table, for the report (`spdylab validate` stores its calibration
+    /// cell and the snapshots' resource counts here).</summary>
+    public IReadOnlyDictionary<string, string> Meta { get; init; } = new Dictionary<string, string>();
+
     /// <summary>
     /// The default parallelism: four worlds per core (8 on a 2-core machine), at most 16. A page load on these
     /// links waits on the emulated link far more than on the CPU (~0.17 s CPU per ~1.5 s trial), and with no
@@ -78,6 +82,7 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
         }
         store.SetMeta("command_line", options.CommandLine);
         store.SetMeta("parallel", options.Parallel.ToString(CultureInfo.InvariantCulture));
+        foreach (var (key, value) in options.Meta) store.SetMeta(key, value);
         output.WriteLine($"results: {databasePath}");
 
         var executor = executorFactory();

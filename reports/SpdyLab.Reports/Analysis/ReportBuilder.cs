@@ -59,7 +59,7 @@ public sealed partial class ReportBuilder(Bootstrap bootstrap)
         report.Sections.Add(LowerBound(main, table1.Count == 0));
         report.Sections.Add(PerSite(main, table1.Count == 0));
         report.Sections.Add(Waterfall(ok, resolveArtifact));
-        if (ClientValidation(ok) is { } clients) report.Sections.Add(clients);
+        if (ValidationSection(ok, meta) is { } validation) report.Sections.Add(validation);
         report.Sections.Add(AllConfigurations(trials));
         return report;
     }
@@ -669,7 +669,7 @@ public sealed partial class ReportBuilder(Bootstrap bootstrap)
     private static List<string> OrderLinks(IEnumerable<TrialRecord> trials) =>
         trials.Select(t => t.Link).Distinct().OrderBy(LinkOrder).ThenBy(l => l, StringComparer.Ordinal).ToList();
 
-    private static int LinkOrder(string link) => link.ToLowerInvariant() switch { "dsl" => 0, "cable" => 1, _ => 2 };
+    internal static int LinkOrder(string link) => link.ToLowerInvariant() switch { "dsl" => 0, "cable" => 1, _ => 2 };
 
     private static string Links(List<TrialRecord> trials) => trials.Count == 0 ? "—" : string.Join(", ", OrderLinks(trials).Select(LinkName));
 

@@ -52,6 +52,56 @@ public sealed class Bootstrap(int seed = 20091112, int resamples = 2000)
         return Resample(pairs.Count, ReductionOf(pairs, Enumerable.Range(0, pairs.Count).ToArray()), indices => ReductionOf(pairs, indices));
     }
 
+    /// <summary>
+    /// mean(candidate) / mean(baseline) − 1 for two independent samples (no pairing: the loads of one do not
+    /// match the loads of the other), each resampled on its own. n is the number of loads in both. Null when
+    /// either sample is empty.
+    /// </summary>
+    public Estimate? RelativeDifference(IReadOnlyList<double> candidate, IReadOnlyList<double> baseline)
+    {
+        if (candidate.Count == 0 || baseline.Count == 0)
+        {
+            return null;
+        }
+        static double Ratio(double c, double b) => b == 0 ? 0 : c / b - 1;
+        var value = Ratio(candidate.Average(), baseline.Average());
+        if (candidate.Count == 1 && baseline.Count == 1)
+        {
+            return new Estimate(value, value, value, 2);
+        }
+        var random = new Random(Seed);
+        var statistics = new double[Resamples];
+        for (var r = 0; r < Resamples; r++)
+        {
+            statistics[r] = Ratio(ResampledMean(candidate, random), ResampledMean(baseline, random));
+        }
+        Array.Sort(statistics);
+        return new Estimate(value, Percentile(statistics, 0.025), Percentile(statistics, 0.975), candidate.Count + baseline.Count);
+    }
+
+    private static double ResampledMean(IReadOnlyList<double> values, Random random)
+    {
+        var sum = 0.0;
+        for (var i = 0; i < values.Count; i++)
+        {
+            sum += values[random.Next(values.Count)];
+        }
+        return sum / values.Count;
+    }
+
+    /// <summary>
+    /// Any statistic of <paramref name="n"/> units (pairs, or groups of loads that share a site, run and seed),
+    /// by resampling the units: <paramref name="statistic"/> gets the chosen indices (with repeats). Null when n is 0.
+    /// </summary>
+    public Estimate? Statistic(int n, Func<int[], double> statistic)
+    {
+        if (n == 0)
+        {
+            return null;
+        }
+        return Resample(n, statistic(Enumerable.Range(0, n).ToArray()), statistic);
+    }
+
     private static double ReductionOf(IReadOnlyList<(double Baseline, double Candidate)> pairs, int[] indices)
     {
         double baseline = 0, candidate = 0;

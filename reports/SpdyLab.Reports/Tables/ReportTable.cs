@@ -3,8 +3,9 @@ using SpdyLab.Reports.Statistics;
 
 namespace SpdyLab.Reports.Tables;
 
-/// <summary>How an estimate reads: milliseconds, a percentage (of a fraction), a count, or a plain number.</summary>
-public enum Unit { Milliseconds, Percent, Count, Ratio }
+/// <summary>How an estimate reads: milliseconds, a percentage (of a fraction), a difference of two percentages
+/// (of a fraction: 0.03 reads "+3.0 pp"), a count, or a plain number.</summary>
+public enum Unit { Milliseconds, Percent, Count, Ratio, PercentagePoints }
 
 /// <summary>
 /// One cell: text, a number, or an estimate with its interval and n. On screen an estimate reads as
@@ -23,11 +24,12 @@ public abstract record Cell
         Unit.Milliseconds => value.ToString("0.0", CultureInfo.InvariantCulture),
         Unit.Percent => (value * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%",
         Unit.Count => value.ToString("0.#", CultureInfo.InvariantCulture),
+        Unit.PercentagePoints => (value * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + " pp",
         _ => value.ToString("0.00", CultureInfo.InvariantCulture),
     };
 
     internal static string Raw(double value, Unit unit) =>
-        (unit == Unit.Percent ? value * 100 : value).ToString("0.####", CultureInfo.InvariantCulture);
+        (unit is Unit.Percent or Unit.PercentagePoints ? value * 100 : value).ToString("0.####", CultureInfo.InvariantCulture);
 }
 
 public sealed record TextCell(string Value) : Cell
@@ -44,9 +46,12 @@ public sealed record EstimateCell(Estimate Estimate, Unit Unit) : Cell
 {
     public string ValueText => Format(Estimate.Value, Unit);
     public string IntervalText => Estimate.N > 1
-        ? $"[{Format(Estimate.Low, Unit).TrimEnd('%')}, {Format(Estimate.High, Unit)}]"
+        ? $"[{Trim(Format(Estimate.Low, Unit))}, {Format(Estimate.High, Unit)}]"
         : "";
     public override string Display => $"{ValueText} {IntervalText} n={Estimate.N}".Replace("  ", " ", StringComparison.Ordinal);
+
+    // The unit once, after the interval's high end: "[12.1, 14.0%]", "[-1.2, +3.4 pp]".
+    private static string Trim(string text) => text.EndsWith(" pp", StringComparison.Ordinal) ? text[..^3] : text.TrimEnd('%');
 }
 
 /// <summary>One table of the report: a stable id (file and anchor name), a title, headers, rows, notes.</summary>

@@ -61,4 +61,32 @@ public class BootstrapTests
         Assert.That(Bootstrap.Percentile(sorted, 0.1), Is.EqualTo(14).Within(1e-9));
         Assert.That(Bootstrap.Percentile(sorted, 1), Is.EqualTo(50));
     }
+
+    [Test]
+    public void RelativeDifference_TwoIndependentSamples_RatioOfMeansMinusOneWithinTheExtremes()
+    {
+        var estimate = new Bootstrap().RelativeDifference([900, 1100, 1000], [1900, 2100])!;
+        Assert.That(estimate.Value, Is.EqualTo(-0.5).Within(1e-12));
+        Assert.That(estimate.N, Is.EqualTo(5));
+        Assert.That(estimate.Low, Is.LessThan(-0.5).And.GreaterThanOrEqualTo(900.0 / 2100 - 1 - 1e-12));
+        Assert.That(estimate.High, Is.GreaterThan(-0.5).And.LessThanOrEqualTo(1100.0 / 1900 - 1 + 1e-12));
+    }
+
+    [Test]
+    public void RelativeDifference_EmptySampleOrOneLoadEach_NullOrThePointValue()
+    {
+        Assert.That(new Bootstrap().RelativeDifference([], [1000]), Is.Null);
+        Assert.That(new Bootstrap().RelativeDifference([1200], [1000]), Is.EqualTo(new Estimate(1200.0 / 1000 - 1, 1200.0 / 1000 - 1, 1200.0 / 1000 - 1, 2)));
+    }
+
+    [Test]
+    public void Statistic_ResamplesTheUnits_ValueFromAllOfThem()
+    {
+        double[] values = [1, 2, 3, 4];
+        var estimate = new Bootstrap().Statistic(values.Length, indices => indices.Max(i => values[i]))!;
+        Assert.That(estimate.Value, Is.EqualTo(4));
+        Assert.That(estimate.High, Is.EqualTo(4));
+        Assert.That(estimate.Low, Is.LessThan(4).And.GreaterThanOrEqualTo(1), "some resamples miss the largest unit");
+        Assert.That(new Bootstrap().Statistic(0, _ => 0), Is.Null);
+    }
 }
