@@ -91,6 +91,18 @@ public sealed class PageResource
     /// <summary>How the initiator referenced it: parser (HTML), css, script, redirect; null if unknown.</summary>
     public string? InitiatorType { get; init; }
 
+    /// <summary>
+    /// The browser's work between the completion of this resource's trigger (its initiator, or the document)
+    /// and its request, from the snapshot's load graph (Chromium-recorded); 0 without one.
+    /// </summary>
+    public double DiscoveryDelayMs { get; init; }
+
+    /// <summary>The load graph says the browser never asks for it (e.g. a Flash object): the model does not either.</summary>
+    public bool NotRequestedByBrowser { get; init; }
+
+    /// <summary>Whether the load event waits for this resource (XHRs and resources started after onload do not).</summary>
+    public bool BlocksOnload { get; init; } = true;
+
     /// <summary>Recorded response body size on the wire (for the lower bound when nothing was measured).</summary>
     public long RecordedBodySize { get; init; }
 
@@ -138,6 +150,15 @@ public sealed class PageDescription
     public string Name { get; }
 
     public PageResource Document { get; }
+
+    /// <summary>The browser's work from navigation start to asking for the document (load graph; 0 without one).</summary>
+    public double NavigationDelayMs { get; init; }
+
+    /// <summary>From the last response that holds the load event up to the end of the load event (load graph; 0 without one).</summary>
+    public double OnloadDelayMs { get; init; }
+
+    /// <summary>Where the timing model came from: "load graph (Chromium ..., recorded ...)" or "heuristic".</summary>
+    public string TimingModel { get; init; } = "heuristic";
 
     /// <summary>Every resource, the document first, each URL once.</summary>
     public IReadOnlyList<PageResource> Resources { get; }

@@ -58,6 +58,9 @@ public sealed class PageLoadResult
     /// <summary>Navigation start to the completion of the last resource (ms).</summary>
     public required double PageLoadTimeMs { get; init; }
 
+    /// <summary>Where the browser's work came from: the snapshot's Chromium-recorded load graph, or the heuristic (docs/loader.md).</summary>
+    public string TimingModel { get; init; } = "heuristic";
+
     /// <summary>Navigation start to the document's first response byte (ms).</summary>
     public required double TtfbMs { get; init; }
 
@@ -134,7 +137,11 @@ public sealed class PageLoadResult
         bool timedOut)
     {
         var document = loads.FirstOrDefault();
-        var ends = loads.Where(l => l.End >= 0).Select(l => l.End).DefaultIfEmpty(0).Max();
+        // The load event: the last response that holds it up, then the page's onload work (both from the
+        // snapshot's load graph, or its heuristic: docs/loader.md). Responses that do not hold it (XHRs, what
+        // started after it) are still loaded and counted, but end after the page load time.
+        var ends = loads.Where(l => l.End >= 0 && l.Resource.BlocksOnload).Select(l => l.End).DefaultIfEmpty(0).Max()
+            + (loads.Count > 0 ? page.OnloadDelayMs : 0);
         var pushes = transport.Pushes;
         var pushed = pushes?.All ?? [];
         var unused = pushes?.Unused ?? [];
@@ -170,6 +177,7 @@ public sealed class PageLoadResult
             Feature = options.Feature,
             StartedAt = startedAt,
             PageLoadTimeMs = ends,
+            TimingModel = page.TimingModel,
             TtfbMs = document?.FirstByte ?? -1,
             Requests = loads.Count(l => !l.FromPush && l.SendStart >= 0),
             Resources = loads.Count(l => l.Error is null),

@@ -22,6 +22,7 @@ public sealed partial class PageLoader
     private readonly Queue<ResourceLoad> _toStart = new();
     private readonly Dictionary<string, TaskCompletionSource> _completed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _stylesheetsBeforeScript = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _waitingForWork = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _allDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IPageTransport _transport = null!;
     private CancellationToken _cancellationToken;
@@ -56,6 +57,12 @@ public sealed partial class PageLoader
         await using (_transport)
         {
             _clock.Start();
+            if (_page.NavigationDelayMs > 0)
+            {
+                // The browser's own work before it asks for the document (load graph).
+                await Task.Delay(TimeSpan.FromMilliseconds(_page.NavigationDelayMs), _cancellationToken);
+            }
+
             Discover(_page.Document, "navigation");
             try
             {
@@ -130,8 +137,20 @@ public sealed partial class PageLoader
         bool startDispatch;
         lock (_loads)
         {
-            if (_loads.ContainsKey(resource.Key) || _cancellationToken.IsCancellationRequested)
+            if (_loads.ContainsKey(resource.Key) || _cancellationToken.IsCancellationRequested || resource.NotRequestedByBrowser)
             {
+                return;
+            }
+
+            if (how is not ("hint" or "prefetch") && WorkBefore(resource) is { } wait)
+            {
+                // The browser works (parses, runs scripts) before it asks: the request waits for that long.
+                if (_waitingForWork.Add(resource.Key))
+                {
+                    _outstanding++; // the pending request keeps the page open
+                    _ = DiscoverAfterWorkAsync(resource, how, wait);
+                }
+
                 return;
             }
 
@@ -150,6 +169,52 @@ public sealed partial class PageLoader
         if (startDispatch)
         {
             _ = DispatchAsync();
+        }
+    }
+
+    /// <summary>
+    /// How much longer the browser works before it asks for <paramref name="resource"/>: its recorded work
+    /// (load graph) counted from the end of its trigger (the recorded initiator, or the document), or null
+    /// when that time has passed, the trigger has not completed, or there is no recorded work.
+    /// Called under the <c>_loads</c> lock.
+    /// </summary>
+    private TimeSpan? WorkBefore(PageResource resource)
+    {
+        if (resource.DiscoveryDelayMs <= 0)
+        {
+            return null;
+        }
+
+        var trigger = resource.InitiatorUrl is { } initiator && Uri.TryCreate(initiator, UriKind.Absolute, out var uri) && _page.Find(uri) is { } parent
+            ? parent
+            : _page.Document;
+        if (!_loads.TryGetValue(trigger.Key, out var triggerLoad) || triggerLoad.End < 0)
+        {
+            return null;
+        }
+
+        var remaining = triggerLoad.End + resource.DiscoveryDelayMs - Now();
+        return remaining >= 0.5 ? TimeSpan.FromMilliseconds(remaining) : null;
+    }
+
+    private async Task DiscoverAfterWorkAsync(PageResource resource, string how, TimeSpan wait)
+    {
+        try
+        {
+            await Task.Delay(wait, _cancellationToken);
+            lock (_loads)
+            {
+                _waitingForWork.Remove(resource.Key);
+            }
+
+            Discover(resource, how);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            MarkCompleted(null);
         }
     }
 

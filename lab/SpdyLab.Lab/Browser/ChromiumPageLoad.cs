@@ -24,7 +24,12 @@ public sealed class ChromiumLoadResult
     public bool Tls { get; init; }
     /// <summary>The document's nextHopProtocol: "http/1.1" or "h2" (Chromium's spelling).</summary>
     public string NegotiatedProtocol { get; init; } = "";
+    /// <summary>The document's fetchStart: the browser's work between navigation start and asking for the document.</summary>
+    public double FetchStartMs { get; init; }
     public double ResponseStartMs { get; init; }
+    /// <summary>The document's responseEnd: its last byte arrived.</summary>
+    public double ResponseEndMs { get; init; }
+    public double LoadEventStartMs { get; init; }
     public double DomContentLoadedEventEndMs { get; init; }
     public double LoadEventEndMs { get; init; }
     /// <summary>The end of the last resource, whichever came later: onload or a resource finishing after it.</summary>
@@ -39,6 +44,9 @@ public sealed class ChromiumLoadResult
     /// <summary>Requests Chromium started but did not complete before the load was read: blocked (mixed content,
     /// CSP, ORB), refused, reset or aborted, as "URL: reason" (Playwright's requestfailed). A lab page load has none.</summary>
     public IReadOnlyList<string> FailedRequests { get; init; } = [];
+    /// <summary>Every request the page made up to the read (any frame), as Playwright saw it: Resource Timing
+    /// leaves out what frames load and what the browser hides, this does not.</summary>
+    public IReadOnlyList<string> RequestedUrls { get; init; } = [];
     public string? HarPath { get; init; }
     /// <summary>The page did not reach its load event in time; the timings are what was measured by then.</summary>
     public bool TimedOut { get; init; }
@@ -87,7 +95,8 @@ public static class ChromiumPageLoad
           const r = performance.getEntriesByType('resource').map(e => ({
             url: e.name, initiatorType: e.initiatorType, nextHopProtocol: e.nextHopProtocol,
             startMs: e.startTime, responseEndMs: e.responseEnd, transferSize: e.transferSize, encodedBodySize: e.encodedBodySize }));
-          return { responseStart: n.responseStart, domContentLoadedEventEnd: n.domContentLoadedEventEnd,
+          return { fetchStart: n.fetchStart, responseStart: n.responseStart, responseEnd: n.responseEnd,
+                   domContentLoadedEventEnd: n.domContentLoadedEventEnd, loadEventStart: n.loadEventStart,
                    loadEventEnd: n.loadEventEnd, nextHopProtocol: n.nextHopProtocol, transferSize: n.transferSize, resources: r };
         }
         """;
@@ -133,11 +142,17 @@ public static class ChromiumPageLoad
         string? error = null;
         var failed = new List<string>();
         List<string> failedAtRead = [];
+        var requested = new List<string>();
+        List<string> requestedAtRead = [];
         try
         {
             var page = await context.NewPageAsync();
             // Blocked requests (mixed content, CSP) never reach the network, but Playwright reports them here too,
             // with the reason ("mixed-content", "net::ERR_CONNECTION_REFUSED", ...).
+            page.Request += (_, request) =>
+            {
+                lock (requested) requested.Add(request.Url);
+            };
             page.RequestFailed += (_, request) =>
             {
                 lock (failed) failed.Add($"{request.Url}: {request.Failure ?? "failed"}");
@@ -167,6 +182,7 @@ public static class ChromiumPageLoad
             // What failed up to now: closing the context below aborts requests still in flight (late beacons),
             // which are not failures of the page load.
             lock (failed) failedAtRead = [.. failed];
+            lock (requested) requestedAtRead = [.. requested];
         }
         finally
         {
@@ -192,7 +208,10 @@ public static class ChromiumPageLoad
             Protocol = protocol,
             Tls = tls,
             NegotiatedProtocol = timing.GetProperty("nextHopProtocol").GetString() ?? "",
+            FetchStartMs = timing.GetProperty("fetchStart").GetDouble(),
             ResponseStartMs = timing.GetProperty("responseStart").GetDouble(),
+            ResponseEndMs = timing.GetProperty("responseEnd").GetDouble(),
+            LoadEventStartMs = timing.GetProperty("loadEventStart").GetDouble(),
             DomContentLoadedEventEndMs = timing.GetProperty("domContentLoadedEventEnd").GetDouble(),
             LoadEventEndMs = loadEnd,
             LastResponseEndMs = Math.Max(loadEnd, resources.Count == 0 ? 0 : resources.Max(r => r.ResponseEndMs)),
@@ -200,6 +219,7 @@ public static class ChromiumPageLoad
             TransferBytes = (long)timing.GetProperty("transferSize").GetDouble() + resources.Sum(r => r.TransferSize),
             OtherProtocolUrls = resources.Where(r => r.NextHopProtocol.Length > 0 && r.NextHopProtocol != wanted).Select(r => r.Url).ToList(),
             FailedRequests = failedAtRead,
+            RequestedUrls = requestedAtRead,
             HarPath = harPath is not null && File.Exists(harPath) ? harPath : null,
             TimedOut = timedOut,
             Error = error,

@@ -44,6 +44,7 @@ public static class SitesCommand
         command.Subcommands.Add(GenerateCommand());
         command.Subcommands.Add(ImportCommand());
         command.Subcommands.Add(RecordCommand());
+        command.Subcommands.Add(CalibrateCommand());
         command.Subcommands.Add(ExportCommand());
         return command;
     }
@@ -348,6 +349,50 @@ public static class SitesCommand
             throw new UsageException("--resolve: give a port in every mapping or in none (one port rule for all)");
         }
         return hosts;
+    }
+
+    static Command CalibrateCommand()
+    {
+        var names = new Argument<string[]>("name") { Description = "snapshot names (see 'sites list') or folders", Arity = ArgumentArity.OneOrMore };
+        var runs = new Option<int>("--runs") { Description = "measured Chromium loads per site (a warm-up load is added); the graph holds their medians", DefaultValueFactory = _ => 5 };
+        var protocol = new Option<string>("--protocol") { Description = "what Chromium loads over: http/1.1 or h2 (TLS, loopback)", DefaultValueFactory = _ => "http/1.1" };
+        var command = new Command("calibrate",
+            $"Record each snapshot's load graph from real Chromium ({LoadGraph.FileName} beside its manifest): per resource its trigger, the browser's work before it asked, whether it held the load event; replayed by the built-in client over every protocol (docs/loader.md).");
+        command.Arguments.Add(names);
+        command.Options.Add(runs);
+        command.Options.Add(protocol);
+        CommandActions.SetAction(command, async (parseResult, cancellationToken) =>
+        {
+            var count = parseResult.GetValue(runs);
+            if (count is < 1 or > 50) throw new UsageException($"--runs: {count} is not between 1 and 50");
+            var over = parseResult.GetValue(protocol)!;
+            if (over is not ("http/1.1" or "h2")) throw new UsageException($"--protocol: '{over}' is not http/1.1 or h2 (what Chromium speaks)");
+            var snapshots = parseResult.GetValue(names)!.Select(n => LoadSite("NAME", n)).ToList();
+            foreach (var snapshot in snapshots)
+            {
+                Console.Error.WriteLine($"{snapshot.Name}: recording its load graph in Chromium ({count} loads over {over}, TLS, loopback)");
+                LoadGraph graph;
+                try
+                {
+                    graph = await Calibration.LoadGraphRecorder.RecordAsync(snapshot, new(count, over), line => Console.Error.WriteLine($"  {line}"), cancellationToken);
+                }
+                catch (Exception e) when (e is ChromiumUnavailableException or InvalidOperationException or Microsoft.Playwright.PlaywrightException)
+                {
+                    await Console.Error.WriteLineAsync($"spdylab sites calibrate: {snapshot.Name}: {ChromiumLauncher.FirstLine(e.Message)}");
+                    return CommandActions.RuntimeError;
+                }
+                var path = Path.Combine(snapshot.Directory!, LoadGraph.FileName);
+                graph.Write(path);
+                var gets = snapshot.Exchanges.Count(e => e.Method == "GET") - 1;
+                var delays = graph.Resources.Select(r => r.DelayMs).Order().ToList();
+                Console.WriteLine($"{snapshot.Name}: {path}");
+                Console.WriteLine($"  {graph.Resources.Count} of {gets} subresources seen by Chromium; navigation {graph.NavigationMs:F1} ms, onload {graph.OnloadMs:F1} ms; " +
+                    $"work before a request: median {Calibration.LoadGraphRecorder.Median(delays):F1} ms, max {(delays.Count > 0 ? delays[^1] : 0):F1} ms; " +
+                    $"{graph.Resources.Count(r => !r.BlocksOnload)} do not hold the load event");
+            }
+            return 0;
+        });
+        return command;
     }
 
     static Command ExportCommand()

@@ -10,20 +10,38 @@ namespace SpdyLab.Lab.Loading;
 /// </summary>
 public static class SnapshotPage
 {
-    public static PageDescription From(Snapshot snapshot)
+    /// <param name="warn">Told when the snapshot's load graph exists but cannot be used (recorded for another manifest).</param>
+    public static PageDescription From(Snapshot snapshot, Action<string>? warn = null)
     {
         var document = snapshot.PageExchange ?? throw new ArgumentException($"snapshot '{snapshot.Name}' has no exchanges");
         var byId = snapshot.Exchanges.ToDictionary(e => e.Id);
-        PageResource Convert(ExchangeRecord e) => new(e.Url, TypeOf(e), e.RequestHeaders.Select(h => new KeyValuePair<string, string>(h[0], h[1])).ToList())
+        var graph = LoadGraph.TryLoad(snapshot, warn);
+        var timing = graph?.Resources.ToDictionary(r => r.Exchange);
+        PageResource Convert(ExchangeRecord e)
         {
-            Method = e.Method.ToUpperInvariant(),
-            InitiatorUrl = e.Initiator is { } id && byId.TryGetValue(id, out var parent) ? parent.Url : null,
-            InitiatorType = e.InitiatorType,
-            RecordedBodySize = e.BodySize,
-        };
+            GraphResource? recorded = null;
+            timing?.TryGetValue(e.Id, out recorded);
+            return new(e.Url, TypeOf(e), e.RequestHeaders.Select(h => new KeyValuePair<string, string>(h[0], h[1])).ToList())
+            {
+                Method = e.Method.ToUpperInvariant(),
+                InitiatorUrl = e.Initiator is { } id && byId.TryGetValue(id, out var parent) ? parent.Url : null,
+                InitiatorType = e.InitiatorType,
+                RecordedBodySize = e.BodySize,
+                DiscoveryDelayMs = recorded?.DelayMs ?? 0,
+                NotRequestedByBrowser = recorded is { Requested: false },
+                // Heuristic without a graph (or for what Chromium never asked for): only XHRs leave the load event
+                // alone (asynchronous XHR never delays it, HTML spec "delay the load event").
+                BlocksOnload = recorded?.BlocksOnload ?? !string.Equals(e.Type, "xhr", StringComparison.OrdinalIgnoreCase),
+            };
+        }
 
         var resources = snapshot.Exchanges.Where(e => e != document && e.Method.Equals("GET", StringComparison.OrdinalIgnoreCase)).Select(Convert);
-        return new PageDescription(snapshot.Name, Convert(document), resources);
+        return new PageDescription(snapshot.Name, Convert(document), resources)
+        {
+            NavigationDelayMs = graph?.NavigationMs ?? 0,
+            OnloadDelayMs = graph?.OnloadMs ?? 0,
+            TimingModel = graph is null ? "heuristic" : $"load graph ({graph.RecordedWith}, {graph.RecordedOver}, {graph.RecordedAt:yyyy-MM-dd})",
+        };
     }
 
     /// <summary>The recorded type, else one guessed from the Content-Type.</summary>
