@@ -30,7 +30,7 @@ public sealed class ResultsFormatException(string message) : Exception(message);
 public sealed class ResultsStore : IDisposable
 {
     /// <summary>The schema this build writes and reads. Bump it when a column is added or changes meaning.</summary>
-    public const int CurrentSchemaVersion = 1;
+    public const int CurrentSchemaVersion = 2; // 2: the pcap_* packet evidence columns (issue #21)
 
     public static class MetaKeys
     {

@@ -79,6 +79,22 @@ public sealed class TrialRecord
     public long? DropsQueueUp { get; set; }
     public long? DropsQueueDown { get; set; }
 
+    // Packet evidence: from the trial's captures (docs/results.md, "Packet evidence"); null when not measured
+    public long? PcapPacketsUp { get; set; }
+    public long? PcapPacketsDown { get; set; }
+    public long? PcapBytesUp { get; set; }
+    public long? PcapBytesDown { get; set; }
+    public long? PcapHeaderBytesUp { get; set; }
+    public long? PcapHeaderBytesDown { get; set; }
+    public int? PcapConnections { get; set; }
+    public int? PcapSynRetransmissions { get; set; }
+    public double? PcapSynWaitMs { get; set; }
+    public long? PcapRetransmissionsUp { get; set; }
+    public long? PcapRetransmissionsDown { get; set; }
+    public long? PcapRecoveriesFast { get; set; }
+    public long? PcapRecoveriesTimeout { get; set; }
+    public long? PcapRecoveriesOther { get; set; }
+
     // Artifacts: absolute, or relative to the directory of the results database
     public string? HarPath { get; set; }
     public string? PcapPath { get; set; }

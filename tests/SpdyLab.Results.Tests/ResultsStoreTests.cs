@@ -155,7 +155,7 @@ public class ResultsStoreTests
             store.SetMeta(ResultsStore.MetaKeys.SchemaVersion, "99");
         }
         Assert.That(() => ResultsStore.Open(DbPath), Throws.TypeOf<ResultsFormatException>()
-            .With.Message.Contains("schema version '99'").And.Message.Contains("reads version 1").And.Message.Contains("newer"));
+            .With.Message.Contains("schema version '99'").And.Message.Contains($"reads version {ResultsStore.CurrentSchemaVersion}").And.Message.Contains("newer"));
     }
 
     [Test]

@@ -185,6 +185,11 @@ public sealed unsafe class LinkFerry : IDisposable
 
     private void Deliver(Packet packet)
     {
+        // Captured before the write: a TUN write hands the packet to the receiving stack synchronously, and
+        // its answer (a SYN-ACK to this SYN) is read by the other ferry and captured at once; captured after,
+        // the answer would precede the packet in the file. The cost: a packet the kernel refuses (a write
+        // drop, e.g. not IP) is in the capture although it was not delivered.
+        _destinationCapture?.Write(packet.Time, packet.Data);
         nint n;
         fixed (byte* buffer = packet.Buffer) n = Libc.Write(_destinationFd, buffer, packet.Length);
         if (n < 0)
@@ -196,7 +201,6 @@ public sealed unsafe class LinkFerry : IDisposable
             Report(ref _reportedWriteError, $"{Link.Name}: write(TUN fd {_destinationFd}) of a {packet.Length}-byte packet failed: {Describe(errno)}; counted as a write drop (further ones are only counted)");
             return;
         }
-        _destinationCapture?.Write(packet.Time, packet.Data);
         _pool.Return(packet);
     }
 }

@@ -15,6 +15,7 @@ internal sealed class ExperimentOptions
     public Option<string?> Out { get; } = new("--out", "-o") { Description = "Output folder (results.db, summary.txt, artifacts/); default results/NAME-TIMESTAMP" };
     public Option<bool> Resume { get; } = new("--resume") { Description = "Continue an interrupted run (the newest results/NAME-*, or --out DIR): finished trials are kept, not repeated" };
     public Option<bool> Pcap { get; } = new("--pcap") { Description = "Keep a pcap of every trial under OUT/artifacts/" };
+    public Option<bool> NoPacketEvidence { get; } = new("--no-packet-evidence") { Description = "Skip the per-trial packet capture and TCP analysis (packets, connections, retransmissions in results.db); for measuring what it costs" };
     public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Print the trials the experiment would run, and run nothing" };
     public Option<string?> ParallelCheck { get; } = new("--parallel-check") { Description = "Run every trial at each of these parallelism levels (e.g. 1,4,8), interleaved, and print median PLTs side by side (does -j distort the figures on this machine?)" };
     public Option<bool> NoReport { get; } = new("--no-report") { Description = "Skip the report (OUT/report: tables, charts, report.html) at the end; make it later with 'spdylab report'" };
@@ -30,6 +31,7 @@ internal sealed class ExperimentOptions
         command.Options.Add(Out);
         command.Options.Add(Resume);
         command.Options.Add(Pcap);
+        command.Options.Add(NoPacketEvidence);
         command.Options.Add(DryRun);
         command.Options.Add(NoReport);
         command.Options.Add(ParallelCheck);
@@ -48,6 +50,7 @@ internal sealed class ExperimentOptions
             OutputDirectory = parseResult.GetValue(Out),
             Resume = parseResult.GetValue(Resume),
             CapturePackets = parseResult.GetValue(Pcap),
+            PacketEvidence = !parseResult.GetValue(NoPacketEvidence),
             DryRun = parseResult.GetValue(DryRun),
             ParallelCheck = ParseLevels(parseResult.GetValue(ParallelCheck)),
             Report = parseResult.GetValue(NoReport) ? null : new Reports.ReportOptions(),

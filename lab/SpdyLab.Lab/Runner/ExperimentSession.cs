@@ -13,6 +13,9 @@ public sealed record SessionOptions
     public string? OutputDirectory { get; init; }
     public bool Resume { get; init; }
     public bool CapturePackets { get; init; }
+
+    /// <summary>Per-trial packet evidence (capture + TCP analysis); on unless --no-packet-evidence.</summary>
+    public bool PacketEvidence { get; init; } = true;
     public bool DryRun { get; init; }
 
     /// <summary>When set, the parallelism check: every trial runs once at each of these levels, interleaved
@@ -91,6 +94,7 @@ public sealed class ExperimentSession(Func<IReadOnlyList<string>> allSites, Func
             Parallel = options.Parallel,
             TrialTimeout = experiment.TrialTimeout,
             CapturePackets = options.CapturePackets,
+            PacketEvidence = options.PacketEvidence,
             ArtifactRoot = Path.Combine(directory, "artifacts"),
         };
         if (options.ParallelCheck is { Count: > 0 } levels)

@@ -8,7 +8,9 @@ namespace SpdyLab.Lab.Runner;
 /// <param name="CapturePackets">Keep a pcap of the trial.</param>
 /// <param name="Parallel">Worlds running at the same time as this one, itself included.</param>
 /// <param name="TrialTimeout">When the runner gives up on the trial (the token fires then).</param>
-public sealed record TrialContext(string ArtifactDirectory, bool CapturePackets, int Parallel, TimeSpan TrialTimeout);
+/// <param name="PacketEvidence">Capture the trial's packets and store their TCP evidence (packets, connections,
+/// retransmissions, recoveries) in the record; the capture files are deleted afterwards unless <paramref name="CapturePackets"/>.</param>
+public sealed record TrialContext(string ArtifactDirectory, bool CapturePackets, int Parallel, TimeSpan TrialTimeout, bool PacketEvidence = false);
 
 /// <summary>
 /// Runs one page load. The real one builds a World (emulator), starts the replay server in its server

@@ -11,6 +11,9 @@ public sealed record RunnerOptions
     public TimeSpan TrialTimeout { get; init; } = TimeSpan.FromSeconds(120);
     public bool CapturePackets { get; init; }
 
+    /// <summary>Capture every trial's packets and store their TCP evidence (docs/results.md, "Packet evidence").</summary>
+    public bool PacketEvidence { get; init; } = true;
+
     /// <summary>Folder under which each trial gets an artifact folder (pcap, HAR).</summary>
     public string ArtifactRoot { get; init; } = "artifacts";
 
@@ -130,7 +133,7 @@ public sealed class TrialRunner(ITrialExecutor executor, ResultsStore store, Run
             record.StartedAt = DateTimeOffset.UtcNow;
             progress.TrialStarted(trial);
             var directory = Path.Combine(options.ArtifactRoot, ArtifactName(trial));
-            var context = new TrialContext(directory, options.CapturePackets, parallel, options.TrialTimeout);
+            var context = new TrialContext(directory, options.CapturePackets, parallel, options.TrialTimeout, options.PacketEvidence);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.TrialTimeout);
             try

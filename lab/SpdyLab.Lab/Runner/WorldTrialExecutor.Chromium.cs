@@ -54,11 +54,12 @@ public sealed partial class WorldTrialExecutor
         // the replay server in the world's server namespace: the root namespace, where other worlds add and
         // remove devices and routes all the time, is invisible to it. (In the root namespace Chromium saw those
         // changes and aborted loads with net::ERR_NETWORK_CHANGED.) Link directions are the world's own.
+        var captureDirectory = CaptureDirectory(context);
         var world = await CreateWorldAsync(new WorldOptions
         {
             Link = spec,
             HostSide = HostSide.ServerNamespace,
-            PcapDirectory = context.CapturePackets ? context.ArtifactDirectory : null,
+            PcapDirectory = captureDirectory,
         }, cancellationToken);
         try
         {
@@ -69,6 +70,7 @@ public sealed partial class WorldTrialExecutor
             // As for the built-in client: the world's teardown (Chromium's leftovers killed, ferries joined,
             // namespaces deleted) runs on its own thread while the worker goes on.
             await teardowns.AddAsync(world);
+            DeleteTemporaryCaptures(context, captureDirectory);
         }
     }
 
@@ -109,6 +111,7 @@ public sealed partial class WorldTrialExecutor
             FillLinkCounters(record, world, swapped: false);
         }
         if (world.FerryFailure is { } ferry) throw new InvalidOperationException($"the link failed: {ferry.Message}");
+        await FillPacketEvidenceAsync(record, world, swapped: false, context);
         FillChromiumMetrics(record, result, snapshot);
         record.HarPath = result.HarPath;
         record.PcapPath = context.CapturePackets ? Path.Combine(context.ArtifactDirectory, "client.pcap") : null;

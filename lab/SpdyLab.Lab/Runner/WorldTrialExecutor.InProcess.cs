@@ -41,7 +41,7 @@ public sealed partial class WorldTrialExecutor
         var fast = new Emulator.Link.LinkOptions { Down = "100mbit", Up = "100mbit", Rtt = "1ms" }.ToSpec();
         try
         {
-            await LoadInProcessAsync(trial, trial.ToRecord(), context with { CapturePackets = false }, fast, cancellationToken);
+            await LoadInProcessAsync(trial, trial.ToRecord(), context with { CapturePackets = false, PacketEvidence = false }, fast, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -60,13 +60,14 @@ public sealed partial class WorldTrialExecutor
         var documentHost = snapshot.PageExchange?.Host ?? hosts.FirstOrDefault() ?? "";
 
         World world;
+        var captureDirectory = CaptureDirectory(context);
         using (TrialProfile.Measure("world: create"))
         {
             world = await CreateWorldAsync(new WorldOptions
             {
                 Link = spec with { Down = spec.Up, Up = spec.Down },
                 HostSide = HostSide.RootNamespace,
-                PcapDirectory = context.CapturePackets ? context.ArtifactDirectory : null,
+                PcapDirectory = captureDirectory,
             }, cancellationToken);
         }
         try
@@ -77,6 +78,7 @@ public sealed partial class WorldTrialExecutor
         {
             // The page load is measured and the server stopped: the teardown runs while the worker goes on.
             await teardowns.AddAsync(world);
+            DeleteTemporaryCaptures(context, captureDirectory);
         }
     }
 
@@ -174,6 +176,7 @@ public sealed partial class WorldTrialExecutor
         }
         FillLinkCounters(record, world, swapped: true);
         if (world.FerryFailure is { } ferry) throw new InvalidOperationException($"the link failed: {ferry.Message}");
+        await FillPacketEvidenceAsync(record, world, swapped: true, context);
         if (trial.Condition.Link.DownBps is { } down && trial.Condition.Link.UpBps is { } up)
         {
             result.SetLink(new LinkParameters(down, up, trial.Condition.RttMs));
