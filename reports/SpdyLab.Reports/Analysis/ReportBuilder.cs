@@ -52,6 +52,7 @@ public sealed partial class ReportBuilder(Bootstrap bootstrap)
         report.Sections.Add(Table1(table1));
         report.Sections.Add(Sweep(table2, "table2", "Table 2: page load time by packet loss rate",
             t => t.Loss, "packet loss rate (%)", (100, "%"), "packet loss rate", v => (v * 100).ToString("0.##", Invariant) + "%"));
+        report.Sections.Add(PacketClaims(table2));
         report.Sections.Add(Sweep(table3, "table3", "Table 3: page load time by round-trip time",
             t => t.RttMs, "round-trip time (ms)", (1, ""), "RTT", v => v.ToString("0.##", Invariant) + " ms"));
         report.Sections.Add(HeaderCompression(ok));

@@ -121,6 +121,19 @@ internal static class SyntheticResults
         t.DropsLossDown = (long)(packetsDown * t.Loss);
         t.DropsLossUp = (long)(packetsUp * t.Loss);
         (t.DropsQueueDown, t.DropsQueueUp) = (random.Next(3), 0);
+        // Packet evidence as the captures would give it: the senders' packets (lost ones included), and under
+        // loss HTTP's many short connections end more of their losses in timeouts than SPDY's one connection.
+        (t.PcapPacketsDown, t.PcapPacketsUp) = (packetsDown + t.DropsLossDown, packetsUp + t.DropsLossUp);
+        (t.PcapBytesDown, t.PcapBytesUp) = (t.LinkBytesDown, t.LinkBytesUp);
+        (t.PcapHeaderBytesDown, t.PcapHeaderBytesUp) = (t.PcapPacketsDown * 52, t.PcapPacketsUp * 52);
+        t.PcapConnections = t.Connections;
+        t.PcapSynRetransmissions = random.NextDouble() < t.Loss * t.Connections!.Value ? 1 : 0;
+        t.PcapSynWaitMs = t.PcapSynRetransmissions * 1000.0;
+        (t.PcapRetransmissionsDown, t.PcapRetransmissionsUp) = (t.DropsLossDown, t.DropsLossUp);
+        long losses = t.DropsLossDown!.Value + t.DropsLossUp!.Value;
+        t.PcapRecoveriesTimeout = spdy ? losses / 5 : losses / 2;
+        t.PcapRecoveriesFast = (losses - t.PcapRecoveriesTimeout) / 2;
+        t.PcapRecoveriesOther = losses - t.PcapRecoveriesTimeout - t.PcapRecoveriesFast;
         t.LowerBoundMs = t.LinkBytesDown!.Value * 8.0 / t.DownBps * 1000 + 3 * t.RttMs;
         t.DclMs = t.PltMs * 0.6;
         t.OnloadMs = t.PltMs;
