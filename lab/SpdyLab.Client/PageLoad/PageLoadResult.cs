@@ -148,8 +148,8 @@ public sealed class PageLoadResult
         var socketUp = connections.Sum(c => c.BytesUp);
         var socketDown = connections.Sum(c => c.BytesDown);
         var bodiesDown = loads.Where(l => !l.FromPush).Sum(l => l.ResponseBodyWireBytes) + pushed.Sum(p => p.ResponseBodyWireBytes);
-        var wireKnown = transport.Protocol != "h2";
         var sessionWire = transport.HeaderWireBytes;
+        var wireKnown = sessionWire is not null || loads.All(l => l.HeaderBytesKnown || l.FromPush);
         var requestWire = loads.Sum(l => l.RequestHeaderBytes);
         var responseWire = loads.Where(l => !l.FromPush).Sum(l => l.ResponseHeaderBytes) + pushed.Sum(p => p.ResponseHeaderBytes);
         var responseRaw = loads.Where(l => !l.FromPush).Sum(l => l.ResponseHeaderBytesRaw) + pushed.Sum(p => p.ResponseHeaderBytesRaw);
@@ -161,7 +161,7 @@ public sealed class PageLoadResult
         }
         else if (!wireKnown)
         {
-            // HttpClient hides HTTP/2's frames: what crossed the socket that was not body was headers and framing.
+            // A transport that hides its frames: what crossed the socket that was not body was headers and framing.
             requestWire = socketUp;
             responseWire = Math.Max(0, socketDown - bodiesDown);
         }

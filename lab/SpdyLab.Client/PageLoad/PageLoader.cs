@@ -119,7 +119,7 @@ public sealed partial class PageLoader
     private IPageTransport CreateTransport(PageConnector connector) => _options.Protocol switch
     {
         "http/1.1" => new Http11Transport(connector, _options.Tls, Now) { MaxConnections = _options.MaxConnectionsPerHost },
-        "h2" => new HttpClientTransport(connector, _options.Tls, _options.TlsOptions, Now),
+        "h2" => new Http2PageTransport(connector, _options.Tls, Now),
         "spdy/2" or "spdy/3" or "spdy/3.1" => _options.SpdyTransportFactory?.Invoke(new SpdyTransportContext
         {
             Options = _options,
