@@ -8,8 +8,8 @@ namespace SpdyLab.Client.PageLoad;
 /// prior-knowledge h2c in cleartext), Chromium's SETTINGS and windows, HPACK indexing as Chromium's
 /// encoder does, HEADERS with Chromium's priority fields and the RFC 9218 <c>priority</c> header. The
 /// frames are the lab's own (<see cref="Http2ClientConnection"/>), so header bytes on the wire are known
-/// per request. Requests the server did not process (GOAWAY, REFUSED_STREAM) are sent again on a new
-/// connection, as Chromium does.
+/// per request. Requests the server did not process (GOAWAY, REFUSED_STREAM) are sent again, after a
+/// GOAWAY on a new connection, as Chromium does.
 /// Chromium also coalesces hosts that resolve to the same address onto one connection when the
 /// certificate covers both; that is not modelled (the lab's worlds give each host its own address).
 /// </summary>
@@ -85,9 +85,9 @@ public sealed class Http2PageTransport(PageConnector connector, bool tls, Func<d
                 _lastSent[resource.Authority] = sent.Task;
             }
 
+            Http2Stream? stream = null;
             try
             {
-                Http2Stream stream;
                 ConnectionRecord record;
                 try
                 {
@@ -130,6 +130,9 @@ public sealed class Http2PageTransport(PageConnector connector, bool tls, Func<d
             }
             catch (Exception e) when (e is Http2StreamException or IOException or PageLoadException or ObjectDisposedException)
             {
+                // A request that went out and then failed still cost its header block.
+                load.RequestHeaderBytes = stream?.RequestHeaderBlockBytes ?? 0;
+                load.ResponseHeaderBytes = stream?.ResponseHeaderBlockBytes ?? 0;
                 load.Error = e.Message;
                 break;
             }
