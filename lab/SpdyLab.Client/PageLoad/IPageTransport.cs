@@ -1,8 +1,8 @@
 namespace SpdyLab.Client.PageLoad;
 
 /// <summary>
-/// How a page's resources travel: HTTP/1.1 over a connection pool, SPDY sessions, or HTTP/2 through
-/// HttpClient. The loader hands each resource over once; the transport fills in the request as sent,
+/// How a page's resources travel: HTTP/1.1 over a connection pool, SPDY sessions, or HTTP/2 connections
+/// (the lab's own client). The loader hands each resource over once; the transport fills in the request as sent,
 /// the response and the phase times, and calls <c>onHeaders</c> when the response headers arrive.
 /// </summary>
 public interface IPageTransport : IAsyncDisposable
@@ -19,8 +19,8 @@ public interface IPageTransport : IAsyncDisposable
     PushCache? Pushes => null;
 
     /// <summary>Header-block bytes on the wire (sent, received) over all connections, when the protocol
-    /// compresses headers and the transport knows; null means per-request figures are exact (HTTP/1.1)
-    /// or unknown (h2 through HttpClient).</summary>
+    /// compresses headers per session and knows only totals (SPDY); null means the per-request figures are
+    /// exact (HTTP/1.1, h2).</summary>
     (long Sent, long Received)? HeaderWireBytes => null;
 }
 
