@@ -180,8 +180,8 @@ public static class LoadCommand
         text.AppendLine(inv, $"  bytes down      {r.Down.Socket,10}    (headers {r.Down.Headers}, bodies {r.Down.Bodies})");
         text.AppendLine(inv, $"  bytes up        {r.Up.Socket,10}    (headers {r.Up.Headers})");
         var h = r.HeaderBytes;
-        text.AppendLine(inv, $"  request headers {h.RequestRaw,10} raw -> {h.RequestWire} on the wire{(h.WireKnown ? $" ({h.RequestSavings:P0} saved)" : " (h2: socket bytes, frames included)")}");
-        text.AppendLine(inv, $"  response hdrs   {h.ResponseRaw,10} raw -> {h.ResponseWire} on the wire{(h.WireKnown ? $" ({h.ResponseSavings:P0} saved)" : " (h2: socket bytes less bodies)")}");
+        text.AppendLine(inv, $"  request headers {h.RequestRaw,10} raw -> {h.RequestWire} on the wire{(h.WireKnown ? $" ({h.RequestSavings:P0} saved)" : " (socket bytes, frames included: the transport hides its frames)")}");
+        text.AppendLine(inv, $"  response hdrs   {h.ResponseRaw,10} raw -> {h.ResponseWire} on the wire{(h.WireKnown ? $" ({h.ResponseSavings:P0} saved)" : " (socket bytes less bodies: the transport hides its frames)")}");
         if (r.Pushes.Received > 0)
         {
             text.AppendLine(inv, $"  pushes          {r.Pushes.Received,10} received, {r.Pushes.Used} used, {r.Pushes.Wasted} wasted ({r.Pushes.WastedBytes} bytes)");
