@@ -94,8 +94,8 @@ public sealed partial class ReportBuilder
                 Cell.Text($"{c.Model.Runs} / {c.Chromium.Runs}"));
         }
         cells.Notes.Add("Requests per load: the mean, and the fewest–most over the runs when they differ. Built-in: every request the loader made; " +
-                        "Chromium: its Resource Timing entries plus the document, which include Chromium's own /favicon.ico and leave out requests " +
-                        "the page never makes in a browser (recorded XHRs no script issues). Snapshot resources: the exchanges the snapshot records " +
+                        "Chromium: the snapshot's URLs it asked for (Playwright's request events; databases from before December 2026: its Resource " +
+                        "Timing entries plus the document). Snapshot resources: the exchanges the snapshot records " +
                         "(document included; written by `spdylab validate`, — for other databases).");
         cells.Notes.Add("Difference n: pairs of loads when paired, else the loads of both clients.");
         section.Tables.Add(cells);
