@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what SpdyLab needs on a Debian machine with the .NET 10 SDK:
 #  - Debian packages (as root only): chromium, iproute2, iperf3, ping, nghttp2-client, tshark, curl,
-#    libpcap0.8 (SharpPcap writes and reads the lab's packet captures through it)
+#    libpcap0.8 (SharpPcap writes and reads the lab's packet captures through it), and the report charts'
+#    font (fonts-dejavu-core: DejaVu Sans) with fontconfig, through which SkiaSharp finds it
 #  - npm packages for the interop peers (node-spdy 4.0.2), in tools/peers
 # Idempotent and quick when everything is already there.
 set -uo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 
-debs=(chromium iproute2 iperf3 iputils-ping nghttp2-client tshark curl libpcap0.8)
+debs=(chromium iproute2 iperf3 iputils-ping nghttp2-client tshark curl libpcap0.8 fonts-dejavu-core libfontconfig1)
 command -v npm >/dev/null 2>&1 || debs+=(nodejs npm)
 missing=()
 for d in "${debs[@]}"; do

@@ -12,8 +12,8 @@ public sealed record ReportOptions
     public int BootstrapResamples { get; init; } = 2000;
     /// <summary>Pixels per CSS pixel in the PNGs (2 gives print-quality 1920-pixel-wide charts).</summary>
     public double PngScale { get; init; } = 2;
-    /// <summary>Renders PNGs; null to write SVG only.</summary>
-    public IChartRasterizer? Rasterizer { get; init; } = new ChromiumRasterizer();
+    /// <summary>Write a PNG beside every SVG chart (false: SVG only).</summary>
+    public bool Png { get; init; } = true;
 }
 
 /// <summary>The whole job of <c>spdylab report</c>: read a results database, compute, write the report folder.</summary>
@@ -27,7 +27,7 @@ public static class ReportGenerator
         {
             report = Build(store.ReadTrials(), store.Meta, store.ResolveArtifact, options);
         }
-        var files = await new ReportWriter(options.Rasterizer, options.PngScale).WriteAsync(report, outputDirectory, cancellationToken);
+        var files = await new ReportWriter(options.Png ? options.PngScale : null).WriteAsync(report, outputDirectory, cancellationToken);
         return (report, files);
     }
 

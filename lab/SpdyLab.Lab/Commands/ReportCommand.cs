@@ -1,6 +1,5 @@
 using System.CommandLine;
 using SpdyLab.Reports;
-using SpdyLab.Reports.Rendering;
 
 namespace SpdyLab.Lab.Commands;
 
@@ -14,22 +13,17 @@ public static class ReportCommand
     {
         var results = new Option<string>("--results", "-r") { Description = "The experiment's results database (FILE.db)", Required = true };
         var output = new Option<string?>("--out", "-o") { Description = "Folder for the report (default: FILE-report beside the database)" };
-        var noPng = new Option<bool>("--no-png") { Description = "Write SVG charts only (no Chromium needed)" };
+        var noPng = new Option<bool>("--no-png") { Description = "Write SVG charts only" };
         var scale = new Option<double>("--png-scale")
         {
             Description = "Pixels per CSS pixel in the PNG charts (1 to 4; 2 gives 1920-pixel-wide charts)",
             DefaultValueFactory = _ => 2,
         };
-        var chromium = new Option<string>("--chromium")
-        {
-            Description = "Chromium executable for the PNGs",
-            DefaultValueFactory = _ => ChromiumRasterizer.DefaultExecutable,
-        };
         var seed = new Option<int>("--seed") { Description = "Bootstrap seed (the report is deterministic for a given seed)", DefaultValueFactory = _ => 20091112 };
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples per figure (200 to 100000)", DefaultValueFactory = _ => 2000 };
 
         var command = new Command("report", "Render the paper's tables and charts from a results database: report.md, report.html, CSV, SVG and PNG.");
-        foreach (var option in new Option[] { results, output, noPng, scale, chromium, seed, resamples })
+        foreach (var option in new Option[] { results, output, noPng, scale, seed, resamples })
         {
             command.Options.Add(option);
         }
@@ -55,12 +49,12 @@ public static class ReportCommand
                 BootstrapSeed = parseResult.GetValue(seed),
                 BootstrapResamples = count,
                 PngScale = pngScale,
-                Rasterizer = parseResult.GetValue(noPng) ? null : new ChromiumRasterizer(parseResult.GetValue(chromium)!),
+                Png = !parseResult.GetValue(noPng),
             };
             var (report, files) = await ReportGenerator.GenerateAsync(database, directory, options, cancellationToken);
             Console.WriteLine($"report: {files.Html}");
             Console.WriteLine($"        {files.Markdown}");
-            Console.WriteLine($"        {files.Csv.Count} tables (CSV), {files.Svg.Count} charts (SVG), {files.Png.Count} PNG{(files.PngRenderer is null ? "" : $" (rendered with {files.PngRenderer})")}");
+            Console.WriteLine($"        {files.Csv.Count} tables (CSV), {files.Svg.Count} charts (SVG), {files.Png.Count} PNG");
             foreach (var note in report.Sections.SelectMany(s => s.Notes).Where(n => n.Contains("omitted", StringComparison.Ordinal)))
             {
                 Console.WriteLine($"note: {note}");

@@ -229,7 +229,7 @@ public sealed partial class ReportBuilder(Bootstrap bootstrap)
         section.Tables.Add(table);
         section.Charts.Add(new BarChart("table1-plt", "Table 1: average page load time by configuration")
         {
-            Subtitle = "bars: mean page load time; whiskers: 95% bootstrap CI",
+            Subtitle = "bars: mean page load time; error bars: 95% bootstrap CI",
             Categories = configurations.Select(c => c.FullLabel).ToList(),
             Series = links.Select((link, i) => (LinkTitle(trials, link), (IReadOnlyList<Estimate?>)chartSeries[i])).ToList(),
             ValueLabel = "page load time (ms)",
@@ -311,7 +311,7 @@ public sealed partial class ReportBuilder(Bootstrap bootstrap)
         var linkText = string.Join(", ", links.Select(l => LinkTitle(trials, l)));
         section.Charts.Add(new LineChart($"{id}-plt", $"{title[..7]}: page load time by {xName} ({linkText})")
         {
-            Subtitle = "lines: mean page load time; bands: 95% bootstrap CI",
+            Subtitle = "lines: mean page load time; error bars: 95% bootstrap CI",
             Series = pltSeries.Select(s => (Name(s.Key), (IReadOnlyList<(double, Estimate)>)s.Value)).ToList(),
             Colors = pltSeries.Keys.Select(k => ColorOf(k.Item1)).ToList(),
             Dashed = Indices(pltSeries.Keys.Select(k => k.Item1.Transport == Transports.Tls)),
@@ -323,7 +323,7 @@ public sealed partial class ReportBuilder(Bootstrap bootstrap)
         {
             section.Charts.Add(new LineChart($"{id}-speedup", $"{title[..7]}: speedup over HTTP by {xName} ({linkText})")
             {
-                Subtitle = "lines: 1 − mean PLT / mean HTTP PLT on paired loads; bands: 95% bootstrap CI",
+                Subtitle = "lines: 1 − mean PLT / mean HTTP PLT on paired loads; error bars: 95% bootstrap CI",
                 Series = speedupSeries.Select(s => (Name(s.Key), (IReadOnlyList<(double, Estimate)>)s.Value)).ToList(),
                 Colors = speedupSeries.Keys.Select(k => ColorOf(k.Item1)).ToList(),
                 Dashed = Indices(speedupSeries.Keys.Select(k => k.Item1.Transport == Transports.Tls)),
@@ -475,7 +475,7 @@ public sealed partial class ReportBuilder(Bootstrap bootstrap)
         section.Tables.Add(table);
         section.Charts.Add(new BarChart("lower-bound", "Page load time as a multiple of the physical lower bound")
         {
-            Subtitle = "bars: mean of PLT / lower bound per load; whiskers: 95% bootstrap CI; dashed line: the bound itself",
+            Subtitle = "bars: mean of PLT / lower bound per load; error bars: 95% bootstrap CI; dashed line: the bound itself",
             Categories = configurations.Select(c => c.FullLabel).ToList(),
             Series = links.Select((link, i) => (LinkTitle(measured, link), (IReadOnlyList<Estimate?>)series[i])).ToList(),
             ValueLabel = "page load time / lower bound (×)",
@@ -568,7 +568,8 @@ public sealed partial class ReportBuilder(Bootstrap bootstrap)
     {
         var section = new ReportSection("waterfall", "A page load, request by request")
         {
-            Intro = "The request waterfall of one load, from its HAR file (HAR 1.2 startedDateTime and timings).",
+            Intro = "The request waterfall of one load per client (the built-in client and Chromium, where a trial kept its HAR file), " +
+                    "from HAR 1.2 startedDateTime and timings.",
         };
         // Prefer the paper's headline row: SPDY single-domain over TCP, on DSL, then anything with a HAR.
         var withHar = trials.Where(t => t.HarPath is not null && File.Exists(resolveArtifact(t.HarPath)))
@@ -578,31 +579,37 @@ public sealed partial class ReportBuilder(Bootstrap bootstrap)
             .ThenBy(t => t.Link.Equals("dsl", StringComparison.OrdinalIgnoreCase) ? 0 : 1)
             .ThenBy(t => t.Site, StringComparer.Ordinal).ThenBy(t => t.RunIndex)
             .ToList();
-        foreach (var trial in withHar)
+        foreach (var (client, id, clientName) in new[] { (Clients.Builtin, "waterfall", "built-in client"), (Clients.Chromium, "waterfall-chromium", "Chromium") })
         {
-            IReadOnlyList<WaterfallEntry> entries;
-            try
+            foreach (var trial in withHar.Where(t => t.Client == client))
             {
-                entries = HarTimeline.Read(resolveArtifact(trial.HarPath!));
+                IReadOnlyList<WaterfallEntry> entries;
+                try
+                {
+                    entries = HarTimeline.Read(resolveArtifact(trial.HarPath!));
+                }
+                catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+                {
+                    section.Notes.Add($"Skipped {trial.HarPath}: {e.Message}");
+                    continue;
+                }
+                if (entries.Count == 0)
+                {
+                    continue;
+                }
+                var config = Configuration.Of(trial);
+                section.Charts.Add(new WaterfallChart(id, $"Request waterfall: {trial.Site}, {config.FullLabel}")
+                {
+                    Subtitle = $"{clientName}, {LinkName(trial.Link)}, run {trial.RunIndex}; {entries.Count} requests; page load time {trial.PltMs:0} ms; one row per request, coloured by HAR phase",
+                    Entries = entries,
+                });
+                break;
             }
-            catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
-            {
-                section.Notes.Add($"Skipped {trial.HarPath}: {e.Message}");
-                continue;
-            }
-            if (entries.Count == 0)
-            {
-                continue;
-            }
-            var config = Configuration.Of(trial);
-            section.Charts.Add(new WaterfallChart("waterfall", $"Request waterfall: {trial.Site}, {config.FullLabel}, {LinkName(trial.Link)}, run {trial.RunIndex}")
-            {
-                Subtitle = $"{entries.Count} requests; page load time {trial.PltMs:0} ms; one row per request, coloured by HAR phase",
-                Entries = entries,
-            });
-            return section;
         }
-        section.Notes.Add("No HAR files found for this database's trials (har_path empty or the files are gone); waterfall omitted.");
+        if (section.Charts.Count == 0)
+        {
+            section.Notes.Add("No HAR files found for this database's trials (har_path empty or the files are gone); waterfall omitted.");
+        }
         return section;
     }
 

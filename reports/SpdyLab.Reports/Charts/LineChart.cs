@@ -1,10 +1,11 @@
+using ScottPlot;
 using SpdyLab.Reports.Statistics;
 
 namespace SpdyLab.Reports.Charts;
 
 /// <summary>
-/// Lines over a numeric x axis: one line per series with a shaded 95% confidence band (Tables 2 and 3),
-/// or empirical CDFs drawn as steps (<see cref="Step"/>).
+/// Lines over a numeric x axis: one line per series with markers and 95% confidence-interval error bars
+/// (Tables 2 and 3), or empirical CDFs drawn as steps (<see cref="Step"/>).
 /// </summary>
 public sealed class LineChart(string id, string title) : Chart(id, title)
 {
@@ -14,7 +15,7 @@ public sealed class LineChart(string id, string title) : Chart(id, title)
     /// <summary>Multiplies axis values for their tick labels (100 to show fractions as percent) and the suffix after them.</summary>
     public (double Factor, string Suffix) XTicks { get; init; } = (1, "");
     public (double Factor, string Suffix) YTicks { get; init; } = (1, "");
-    /// <summary>Draw steps (an empirical CDF) instead of lines with markers and bands.</summary>
+    /// <summary>Draw steps (an empirical CDF) instead of lines with markers and error bars.</summary>
     public bool Step { get; init; }
     /// <summary>Start the y axis at zero (page load times) rather than at the data's minimum.</summary>
     public bool YFromZero { get; init; } = true;
@@ -28,19 +29,18 @@ public sealed class LineChart(string id, string title) : Chart(id, title)
 
     public override int Height => ChartHeight;
 
-    public override string ToSvg()
+    protected override void Draw(Plot plot)
     {
-        var svg = new SvgWriter(Width, Height);
-        var y0 = DrawHeading(svg);
-        var legendBottom = DrawLegend(svg, y0, Width, Series.Select((s, i) => (s.Name, ColorOf(i),
-            Dashed.Contains(i) ? LegendMark.DashedLine : Step ? LegendMark.Line : LegendMark.LineWithMarker)).ToList());
-        var points = Series.SelectMany(s => s.Points).ToList();
-        var top = legendBottom + 18;
-        const double left = 84, right = 30;
-        var bottom = Height - 62.0;
+        AddLegend(plot, Series.Select((s, i) => (s.Name, ColorOf(i),
+            Dashed.Contains(i) ? LegendMark.DashedLine : Step ? LegendMark.Line : LegendMark.LineWithMarker)));
 
+        var points = Series.SelectMany(s => s.Points).ToList();
         var xMin = points.Count == 0 ? 0 : points.Min(p => p.X);
         var xMax = points.Count == 0 ? 1 : points.Max(p => p.X);
+        if (xMax <= xMin)
+        {
+            (xMin, xMax) = (xMin - 1, xMax + 1);
+        }
         var yMin = points.Count == 0 ? 0 : points.Min(p => p.Y.Low);
         var yMax = points.Count == 0 ? 1 : points.Max(p => p.Y.High);
         if (YFromZero)
@@ -48,60 +48,71 @@ public sealed class LineChart(string id, string title) : Chart(id, title)
             yMin = Math.Min(0, yMin);
             yMax = Math.Max(0, yMax);
         }
-        var x = new LinearScale(xMin, xMax, left, Width - right, 8);
-        var y = new LinearScale(yMin, yMax, bottom, top, 6);
-
-        foreach (var tick in y.Ticks())
+        if (yMax <= yMin)
         {
-            svg.Line(left, y[tick], Width - right, y[tick], tick == 0 ? "#444" : "#e3e3e3", tick == 0 ? 1.2 : 1);
-            svg.Text(left - 8, y[tick], y.Format(tick, YTicks.Factor, YTicks.Suffix), TickSize, "end", "#333", baseline: "central");
+            yMax = yMin + 1;
         }
-        foreach (var tick in x.Ticks())
-        {
-            svg.Line(x[tick], bottom, x[tick], bottom + 5, "#444");
-            svg.Text(x[tick], bottom + 20, x.Format(tick, XTicks.Factor, XTicks.Suffix), TickSize, "middle", "#333");
-        }
-        svg.Line(left, bottom, Width - right, bottom, "#444");
-        svg.Line(left, top, left, bottom, "#444");
-        svg.Text((left + Width - right) / 2, Height - 18, XLabel, LabelSize, "middle", bold: true);
-        svg.Text(22, (top + bottom) / 2, YLabel, LabelSize, "middle", bold: true, rotate: -90);
 
         for (var s = 0; s < Series.Count; s++)
         {
-            var color = ColorOf(s);
-            var dash = Dashed.Contains(s) ? "7 4" : null;
             var series = Series[s].Points.OrderBy(p => p.X).ToList();
             if (series.Count == 0)
             {
                 continue;
             }
+            var color = Color.FromHex(ColorOf(s));
+            var pattern = Dashed.Contains(s) ? LinePattern.Dashed : LinePattern.Solid;
             if (Step)
             {
-                var steps = new List<(double, double)> { (x[series[0].X], y[0]) };
+                // An empirical CDF: 0 left of the first value, up one step at each value, flat to the right edge.
+                var xs = new List<double> { series[0].X };
+                var ys = new List<double> { 0 };
                 var previous = 0.0;
                 foreach (var (px, py) in series)
                 {
-                    steps.Add((x[px], y[previous]));
-                    steps.Add((x[px], y[py.Value]));
+                    xs.AddRange([px, px]);
+                    ys.AddRange([previous, py.Value]);
                     previous = py.Value;
                 }
-                steps.Add((Width - right, y[previous]));
-                svg.Polyline(steps, color, 2.2, dash);
+                xs.Add(xMax);
+                ys.Add(previous);
+                var steps = plot.Add.Scatter(xs.ToArray(), ys.ToArray(), color);
+                steps.LineWidth = 2.2f;
+                steps.LinePattern = pattern;
+                steps.MarkerSize = 0;
                 continue;
             }
-            if (series.Any(p => p.Y.High > p.Y.Low))
+            var intervals = series.Where(p => p.Y.High > p.Y.Low).ToList();
+            if (intervals.Count > 0)
             {
-                var band = series.Select(p => (x[p.X], y[p.Y.High])).Concat(series.AsEnumerable().Reverse().Select(p => (x[p.X], y[p.Y.Low])));
-                svg.Polygon(band, color, 0.16);
+                var whiskers = new ScottPlot.Plottables.ErrorBar(intervals.Select(p => p.X).ToList(), intervals.Select(p => p.Y.Value).ToList(),
+                    null!, null!, intervals.Select(p => p.Y.High - p.Y.Value).ToList(), intervals.Select(p => p.Y.Value - p.Y.Low).ToList())
+                {
+                    LineWidth = 1.6f,
+                    LineColor = color,
+                    CapSize = 8,
+                };
+                plot.Add.Plottable(whiskers);
             }
-            svg.Polyline(series.Select(p => (x[p.X], y[p.Y.Value])), color, 2.2, dash);
-            foreach (var (px, py) in series)
-            {
-                svg.Circle(x[px], y[py.Value], 4, color,
-                    $"{Series[s].Name}: {x.Format(px, XTicks.Factor, XTicks.Suffix)} → {y.Format(py.Value, YTicks.Factor, YTicks.Suffix)} " +
-                    $"(95% CI {y.Format(py.Low, YTicks.Factor, YTicks.Suffix)}–{y.Format(py.High, YTicks.Factor, YTicks.Suffix)}, n={py.N})");
-            }
+            var line = plot.Add.Scatter(series.Select(p => p.X).ToArray(), series.Select(p => p.Y.Value).ToArray(), color);
+            line.LineWidth = 2.2f;
+            line.LinePattern = pattern;
+            line.MarkerShape = MarkerShape.FilledCircle;
+            line.MarkerSize = 8;
         }
-        return svg.ToSvg(Title);
+
+        var xPad = (xMax - xMin) * 0.03;
+        var yPad = (yMax - yMin) * 0.04;
+        plot.Axes.SetLimits(xMin - (Step ? 0 : xPad), xMax + (Step ? 0 : xPad), YFromZero && yMin >= 0 ? 0 : yMin - yPad, yMax + yPad);
+        var sweep = points.Select(p => p.X).Distinct().Order().ToArray();
+        // A sweep (a few loss rates or RTTs) is labelled at its own points, as the paper's tables list them.
+        plot.Axes.Bottom.TickGenerator = !Step && sweep.Length is > 1 and <= 12
+            ? new ScottPlot.TickGenerators.NumericManual(sweep, sweep.Select(x => FormatTick(x, XTicks.Factor, XTicks.Suffix)).ToArray())
+            : Ticks(v => FormatTick(v, XTicks.Factor, XTicks.Suffix), 8);
+        plot.Axes.Left.TickGenerator = Ticks(v => FormatTick(v, YTicks.Factor, YTicks.Suffix), 8);
+        plot.Axes.Bottom.Label.Text = XLabel;
+        plot.Axes.Bottom.Label.Bold = true;
+        plot.Axes.Left.Label.Text = YLabel;
+        plot.Axes.Left.Label.Bold = true;
     }
 }

@@ -1,3 +1,4 @@
+using ScottPlot;
 using System.Globalization;
 using System.Text.Json;
 
@@ -60,7 +61,10 @@ public static class HarTimeline
     }
 }
 
-/// <summary>A request waterfall: one row per request, bars split into HAR phases, on a millisecond axis.</summary>
+/// <summary>
+/// A request waterfall: one row per request (first request at the top), each a horizontal bar from its start
+/// split into its HAR phases, on a millisecond axis.
+/// </summary>
 public sealed class WaterfallChart(string id, string title) : Chart(id, title)
 {
     public required IReadOnlyList<WaterfallEntry> Entries { get; init; }
@@ -73,60 +77,70 @@ public sealed class WaterfallChart(string id, string title) : Chart(id, title)
         ["send"] = "#56B4E9", ["wait"] = "#a6d8a0", ["receive"] = "#0072B2",
     };
 
-    private const double RowHeight = 15, Left = 330, Right = 30;
+    private const double RowHeight = 16;
     private int Rows => Math.Min(Entries.Count, MaxRows);
-    private double Top => (Subtitle is null ? 36 : 60) + 26 + 30;
 
-    public override int Height => (int)Math.Ceiling(Top + Rows * RowHeight + (Entries.Count > MaxRows ? 22 : 0) + 62);
+    public override int Height => (int)Math.Ceiling((Subtitle is null ? 40 : 62) + 30 + Rows * RowHeight + 80);
 
-    public override string ToSvg()
+    protected override void Draw(Plot plot)
     {
-        var svg = new SvgWriter(Width, Height);
-        var y0 = DrawHeading(svg);
-        DrawLegend(svg, y0, Width, SvgPhases().Select(p => (p, PhaseColors[p], LegendMark.Box)).ToList());
-        var end = Entries.Count == 0 ? 1 : Entries.Max(e => e.EndMs);
-        var scale = new LinearScale(0, end, Left, Width - Right, 8);
-        var bottom = Top + Rows * RowHeight;
-        foreach (var tick in scale.Ticks())
-        {
-            svg.Line(scale[tick], Top - 6, scale[tick], bottom, "#e3e3e3");
-            svg.Text(scale[tick], Top - 12, scale.Format(tick), TickSize, "middle", "#333");
-        }
+        AddLegend(plot, DrawnPhases().Select(p => (p, PhaseColors[p], LegendMark.Box)));
+        var end = Entries.Count == 0 ? 1 : Entries.Take(Rows).Max(e => e.EndMs);
+        end = Math.Max(end, 1);
+
+        var bars = new List<Bar>();
         for (var i = 0; i < Rows; i++)
         {
             var entry = Entries[i];
-            var y = Top + i * RowHeight;
-            if (i % 2 == 0)
-            {
-                svg.Rect(8, y, Width - 16, RowHeight, "#f6f6f6");
-            }
-            svg.Text(Left - 8, y + RowHeight / 2, SvgWriter.Fit(ShortUrl(entry.Url), 11, Left - 24), 11, "end", baseline: "central");
             var x = entry.StartMs;
             foreach (var (phase, ms) in entry.Phases)
             {
-                svg.Rect(scale[x], y + 2, Math.Max(1, scale[x + ms] - scale[x]), RowHeight - 4, PhaseColors.GetValueOrDefault(phase, "#888"),
-                    title: $"{entry.Url}: {phase} {ms.ToString("0.0", CultureInfo.InvariantCulture)} ms");
+                bars.Add(new Bar
+                {
+                    Position = -i,
+                    ValueBase = x,
+                    // At least a hairline, so a 0.1 ms phase still shows where it is.
+                    Value = x + Math.Max(ms, end / 1500),
+                    Size = 0.7,
+                    FillColor = Color.FromHex(PhaseColors.GetValueOrDefault(phase, "#888888")),
+                    LineWidth = 0,
+                    Orientation = Orientation.Horizontal,
+                });
                 x += ms;
             }
         }
-        svg.Line(Left, bottom, Width - Right, bottom, "#444");
-        foreach (var tick in scale.Ticks())
+        // Every other row shaded, so the eye can follow a row from its URL to its bar.
+        for (var i = 0; i < Rows; i += 2)
         {
-            svg.Text(scale[tick], bottom + 16, scale.Format(tick), TickSize, "middle", "#333");
+            var stripe = plot.Add.VerticalSpan(-i - 0.5, -i + 0.5, Color.FromHex("#f3f3f3"));
+            stripe.LineWidth = 0;
         }
-        var below = bottom + 18;
-        if (Entries.Count > MaxRows)
-        {
-            svg.Text(Left, below + 16, $"… and {Entries.Count - MaxRows} more requests (not drawn)", 11.5, fill: "#555");
-            below += 22;
-        }
-        svg.Text((Left + Width - Right) / 2, below + 30, "time since navigation start (ms)", LabelSize, "middle", bold: true);
-        return svg.ToSvg(Title);
+        var barPlot = plot.Add.Bars(bars);
+        barPlot.Horizontal = true;
+
+        plot.Axes.SetLimits(0, end * 1.02, -Rows + 0.5, 0.5);
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            Enumerable.Range(0, Rows).Select(i => (double)-i).ToArray(),
+            Entries.Take(Rows).Select(e => Fit(ShortUrl(e.Url), 44)).ToArray());
+        plot.Axes.Left.TickLabelStyle.FontSize = 11;
+        plot.Axes.Left.TickLabelStyle.ForeColor = Ink;
+        plot.Axes.Left.MajorTickStyle.Length = 0;
+        plot.Axes.Bottom.TickGenerator = Ticks(v => FormatTick(v), 8);
+        plot.Axes.Bottom.Label.Text = Entries.Count > MaxRows
+            ? $"time since navigation start (ms); {Entries.Count - MaxRows} more requests not drawn"
+            : "time since navigation start (ms)";
+        plot.Axes.Bottom.Label.Bold = true;
+        plot.Grid.YAxisStyle.MajorLineStyle.Width = 0;
     }
 
-    private IEnumerable<string> SvgPhases() => HarTimeline.Phases.Where(p => Entries.Any(e => e.Phases.Any(ph => ph.Phase == p)));
+    /// <summary>The phases that occur in the drawn rows, in HAR order: the legend lists only what is on the chart.</summary>
+    internal IEnumerable<string> DrawnPhases() =>
+        HarTimeline.Phases.Where(p => Entries.Take(Rows).Any(e => e.Phases.Any(ph => ph.Phase == p)));
 
     /// <summary>Host and path, without the scheme: what a reader recognizes.</summary>
     internal static string ShortUrl(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Host + uri.PathAndQuery : url;
+
+    /// <summary>Shortens a text to a number of characters, with an ellipsis.</summary>
+    internal static string Fit(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 }

@@ -1,22 +1,21 @@
 using System.Net;
 using System.Text;
 using SpdyLab.Reports.Analysis;
+using SpdyLab.Reports.Charts;
 using SpdyLab.Reports.Tables;
 
 namespace SpdyLab.Reports.Rendering;
 
 /// <summary>What <see cref="ReportWriter.WriteAsync"/> produced, for the command's summary and the tests.</summary>
-public sealed record ReportFiles(string Markdown, string Html, IReadOnlyList<string> Csv, IReadOnlyList<string> Svg, IReadOnlyList<string> Png, string? PngSkipped)
-{
-    /// <summary>How the PNGs were rendered ("playwright", "chromium --screenshot"), when they were.</summary>
-    public string? PngRenderer { get; init; }
-}
+public sealed record ReportFiles(string Markdown, string Html, IReadOnlyList<string> Csv, IReadOnlyList<string> Svg, IReadOnlyList<string> Png, string? PngSkipped);
 
 /// <summary>
 /// Writes a report to a folder: report.md (tables and chart links), report.html (self-contained: inline SVG
-/// and CSS), tables/ID.csv for every table, charts/ID.svg and charts/ID.png for every chart.
+/// and CSS), tables/ID.csv for every table, charts/ID.svg and charts/ID.png for every chart. Both pictures of a
+/// chart come from the same ScottPlot plot; no browser is involved.
 /// </summary>
-public sealed class ReportWriter(IChartRasterizer? rasterizer, double pngScale = 2)
+/// <param name="pngScale">PNG pixels per CSS pixel; null writes SVG only.</param>
+public sealed class ReportWriter(double? pngScale = 2)
 {
     public async Task<ReportFiles> WriteAsync(Report report, string directory, CancellationToken cancellationToken)
     {
@@ -35,41 +34,39 @@ public sealed class ReportWriter(IChartRasterizer? rasterizer, double pngScale =
         }
 
         var svgs = new List<string>();
-        var svgText = new Dictionary<string, string>();
-        foreach (var chart in report.AllCharts)
-        {
-            var path = Path.Combine(chartsDir, chart.Id + ".svg");
-            var text = chart.ToSvg();
-            svgText[chart.Id] = text;
-            await File.WriteAllTextAsync(path, text, cancellationToken);
-            svgs.Add(path);
-        }
-
         var pngs = new List<string>();
-        string? skipped = null;
-        if (rasterizer is null)
+        var svgText = new Dictionary<string, string>();
+        string? skipped = pngScale is null ? "PNG rendering was turned off (--no-png)." : null;
+        try
         {
-            skipped = "PNG rendering was turned off (--no-png).";
+            foreach (var chart in report.AllCharts)
+            {
+                var path = Path.Combine(chartsDir, chart.Id + ".svg");
+                var text = chart.ToSvg();
+                svgText[chart.Id] = text;
+                await File.WriteAllTextAsync(path, text, cancellationToken);
+                svgs.Add(path);
+                if (pngScale is { } scale)
+                {
+                    var png = Path.Combine(chartsDir, chart.Id + ".png");
+                    await File.WriteAllBytesAsync(png, chart.ToPng(scale), cancellationToken);
+                    pngs.Add(png);
+                }
+            }
         }
-        else if (svgs.Count > 0)
+        catch (ChartFontMissingException e)
         {
-            try
-            {
-                var jobs = report.AllCharts.Select(c => new RasterJob(svgText[c.Id], c.Width, c.Height, Path.Combine(chartsDir, c.Id + ".png"))).ToList();
-                await rasterizer.RenderAsync(jobs, pngScale, cancellationToken);
-                pngs.AddRange(jobs.Select(j => j.PngPath));
-            }
-            catch (ChartRasterizerUnavailableException e)
-            {
-                skipped = e.Message;
-            }
+            // Charts drawn in a substitute font would be mis-measured; say what to install instead.
+            skipped = e.Message + ".";
+            svgText.Clear();
+            pngs.Clear();
         }
 
         var markdown = Path.Combine(directory, "report.md");
         await File.WriteAllTextAsync(markdown, Markdown(report, pngs.Count > 0, skipped), cancellationToken);
         var html = Path.Combine(directory, "report.html");
         await File.WriteAllTextAsync(html, Html(report, svgText), cancellationToken);
-        return new ReportFiles(markdown, html, csv, svgs, pngs, skipped) { PngRenderer = (rasterizer as ChromiumRasterizer)?.LastMethod };
+        return new ReportFiles(markdown, html, csv, svgs, pngs, skipped);
     }
 
     // ---- Markdown -----------------------------------------------------------------------------------
@@ -203,7 +200,11 @@ public sealed class ReportWriter(IChartRasterizer? rasterizer, double pngScale =
             }
             foreach (var chart in section.Charts)
             {
-                html.Append($"<figure id=\"chart-{chart.Id}\" class=\"report-chart\">").Append(svgText[chart.Id]);
+                if (!svgText.TryGetValue(chart.Id, out var svg))
+                {
+                    continue;
+                }
+                html.Append($"<figure id=\"chart-{chart.Id}\" class=\"report-chart\">").Append(svg);
                 html.Append("<figcaption>").Append(E(chart.Title)).Append($" — <a href=\"charts/{chart.Id}.svg\">SVG</a>, <a href=\"charts/{chart.Id}.png\">PNG</a>")
                     .AppendLine("</figcaption></figure>");
             }

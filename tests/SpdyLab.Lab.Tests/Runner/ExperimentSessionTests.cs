@@ -57,7 +57,7 @@ public class ExperimentSessionTests
         {
             OutputDirectory = directory,
             Parallel = 2,
-            Report = new Reports.ReportOptions { Rasterizer = null, BootstrapResamples = 200 },
+            Report = new Reports.ReportOptions { Png = false, BootstrapResamples = 200 },
         };
         var (session, _, output) = NewSession();
 

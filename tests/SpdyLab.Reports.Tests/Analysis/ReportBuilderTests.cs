@@ -14,7 +14,7 @@ public class ReportBuilderTests
     public static void BuildReport()
     {
         using var fixture = SmallFixture.Create();
-        report = ReportGenerator.Build(fixture.Store.ReadTrials(), fixture.Store.Meta, fixture.Store.ResolveArtifact, new ReportOptions { Rasterizer = null });
+        report = ReportGenerator.Build(fixture.Store.ReadTrials(), fixture.Store.Meta, fixture.Store.ResolveArtifact, new ReportOptions { Png = false });
     }
 
     private static ReportTable Table(string id) => report.AllTables.Single(t => t.Id == id);
@@ -156,7 +156,7 @@ public class ReportBuilderTests
     public void Build_EmptyDatabase_GivesNotesNotCrashes()
     {
         using var fixture = new Fixture("empty");
-        var empty = ReportGenerator.Build(fixture.Store.ReadTrials(), fixture.Store.Meta, fixture.Store.ResolveArtifact, new ReportOptions { Rasterizer = null });
+        var empty = ReportGenerator.Build(fixture.Store.ReadTrials(), fixture.Store.Meta, fixture.Store.ResolveArtifact, new ReportOptions { Png = false });
         Assert.That(empty.AllCharts, Is.Empty);
         Assert.That(empty.Sections.Where(s => s.Id != "paper-vs-lab").SelectMany(s => s.Notes), Is.Not.Empty);
         Assert.That(empty.AllTables.Select(t => t.Id), Is.EqualTo(new[] { "paper-vs-lab" }));

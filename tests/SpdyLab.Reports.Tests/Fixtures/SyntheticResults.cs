@@ -95,6 +95,18 @@ internal static class SyntheticResults
             }
         }
 
+        if (withHar)
+        {
+            // One Chromium load with its HAR (a design of its own, so the paper's tables are unchanged): the waterfall for both clients.
+            var chromium = Counters(Fixture.Trial(Designs.Custom, "google.com", 0, "dsl", Protocols.H2, DomainModes.Multi, Features.None, 2050, Transports.Tls),
+                weights["google.com"], random);
+            chromium.Client = Clients.Chromium;
+            chromium.TrialKey = chromium.DefaultKey();
+            chromium.HarPath = Path.Combine("har", "google.com-chromium-h2-run0.har");
+            Directory.CreateDirectory(Path.Combine(fixture.Directory, "har"));
+            File.WriteAllText(Path.Combine(fixture.Directory, chromium.HarPath), Har(2050, 28, new Random(5), tls: true));
+            fixture.Add(chromium);
+        }
         return fixture;
     }
 
@@ -141,8 +153,9 @@ internal static class SyntheticResults
         return t;
     }
 
-    /// <summary>A HAR 1.2 of a SPDY single-domain load: the document, then CSS/JS, then images, on one connection.</summary>
-    internal static string Har(double plt, int requests, Random random)
+    /// <summary>A HAR 1.2 of a single-domain load: the document, then CSS/JS, then images, on one connection (over TLS: a
+    /// handshake on the first request, HAR's "ssl" inside "connect").</summary>
+    internal static string Har(double plt, int requests, Random random, bool tls = false)
     {
         var start = new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero);
         var entries = new List<object>();
@@ -155,7 +168,8 @@ internal static class SyntheticResults
             {
                 started = 0;
                 dns = 2;
-                connect = 52;
+                connect = tls ? 130 : 52;
+                ssl = tls ? 78 : -1;
             }
             else
             {
@@ -171,11 +185,12 @@ internal static class SyntheticResults
             }
             var time = blocked + Math.Max(0, dns) + Math.Max(0, connect) + send + wait + receive;
             var host = i < 10 ? "www.google.com" : "ssl.gstatic.com";
+            var scheme = tls ? "https" : "http";
             entries.Add(new Dictionary<string, object>
             {
                 ["startedDateTime"] = start.AddMilliseconds(started).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
                 ["time"] = time,
-                ["request"] = new Dictionary<string, object> { ["method"] = "GET", ["url"] = $"http://{host}/{kind}", ["httpVersion"] = "spdy/3" },
+                ["request"] = new Dictionary<string, object> { ["method"] = "GET", ["url"] = $"{scheme}://{host}/{kind}", ["httpVersion"] = tls ? "h2" : "spdy/3" },
                 ["response"] = new Dictionary<string, object> { ["status"] = 200 },
                 ["timings"] = new Dictionary<string, double> { ["blocked"] = blocked, ["dns"] = dns, ["connect"] = connect, ["ssl"] = ssl, ["send"] = send, ["wait"] = wait, ["receive"] = receive },
             });
