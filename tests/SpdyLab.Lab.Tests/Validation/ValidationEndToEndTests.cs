@@ -41,7 +41,7 @@ public class ValidationEndToEndTests
         var outDirectory = Path.Combine(directory, "out");
         var options = new SessionOptions
         {
-            OutputDirectory = outDirectory, Parallel = 1, Report = new Reports.ReportOptions { Rasterizer = null, BootstrapResamples = 200 },
+            OutputDirectory = outDirectory, Parallel = 1, Report = new Reports.ReportOptions { Png = false, BootstrapResamples = 200 },
         };
 
         var code = await ValidationService.RunAsync(plan, options, output, cancellationToken);

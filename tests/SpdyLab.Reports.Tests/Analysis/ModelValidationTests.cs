@@ -194,7 +194,7 @@ public class ModelValidationTests
         trials.Single(t => t.Site == "a.com" && t.RunIndex == 0 && t.Client == Clients.Builtin && t.Protocol == Protocols.Http11).Requests = 38;
         trials.Single(t => t.Site == "a.com" && t.RunIndex == 1 && t.Client == Clients.Builtin && t.Protocol == Protocols.Http11).Requests = 40;
 
-        var report = ReportGenerator.Build(trials, meta, fixture.Store.ResolveArtifact, new ReportOptions { Rasterizer = null });
+        var report = ReportGenerator.Build(trials, meta, fixture.Store.ResolveArtifact, new ReportOptions { Png = false });
 
         var section = report.Sections.Single(s => s.Id == "validation");
         Assert.That(section.Title, Is.EqualTo("Model validation"));
@@ -231,7 +231,7 @@ public class ModelValidationTests
     {
         using var fixture = new Fixture();
         fixture.Add(Load("a.com", 0, Clients.Builtin, Protocols.H2, 1100));
-        var report = ReportGenerator.Build(fixture.Store.ReadTrials(), fixture.Store.Meta, fixture.Store.ResolveArtifact, new ReportOptions { Rasterizer = null });
+        var report = ReportGenerator.Build(fixture.Store.ReadTrials(), fixture.Store.Meta, fixture.Store.ResolveArtifact, new ReportOptions { Png = false });
         Assert.That(report.Sections.Any(s => s.Id == "validation"), Is.False);
     }
 }

@@ -32,7 +32,7 @@ public class PacketClaimsTests
             fixture.Add(httpLossy);
             fixture.Add(spdyLossy);
         }
-        report = ReportGenerator.Build(fixture.Store.ReadTrials(), fixture.Store.Meta, fixture.Store.ResolveArtifact, new ReportOptions { Rasterizer = null });
+        report = ReportGenerator.Build(fixture.Store.ReadTrials(), fixture.Store.Meta, fixture.Store.ResolveArtifact, new ReportOptions { Png = false });
     }
 
     private static void Evidence(TrialRecord t, long packets, int connections, int syns, long timeouts, long fast, long other)
