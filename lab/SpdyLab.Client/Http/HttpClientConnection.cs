@@ -85,6 +85,11 @@ internal sealed class HttpClientConnection : IClientConnection
 
         foreach (var (name, value) in request.Headers)
         {
+            if (name.Equals("host", StringComparison.OrdinalIgnoreCase))
+            {
+                continue; // already the Host / :authority above (request.Authority)
+            }
+
             if (!message.Headers.TryAddWithoutValidation(name, value))
             {
                 message.Content ??= new ReadOnlyMemoryContent(ReadOnlyMemory<byte>.Empty);

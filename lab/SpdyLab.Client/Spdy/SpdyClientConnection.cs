@@ -47,6 +47,10 @@ internal sealed class SpdyClientConnection : IClientConnection
                 Role = SpdyRole.Client,
                 InitialWindowSize = options.InitialWindowSize,
                 SessionWindowSize = options.SessionWindowSize,
+                // Cleartext has no ALPN: a server may take our wire version 3 for SPDY/3 and never credit a session
+                // window (node-spdy's cleartext server does, docs/client.md quirk 1), so the server's window binds
+                // our uploads once it shows 3.1 by a WINDOW_UPDATE on stream 0 (ours sends one first thing).
+                SessionWindowFromPeerUpdate = !transport.IsTls,
                 Trace = trace is null ? null : line => trace($"  {line}"),
             },
             OnPushAsync);
@@ -127,7 +131,9 @@ internal sealed class SpdyClientConnection : IClientConnection
         }
 
         var profile = _session.Profile;
-        var head = new SpdyRequestHead(request.Method, request.Url.Scheme, AuthorityOf(request.Url), request.Url.PathAndQuery);
+        // An explicit Host header is the :host (spdy3 §3.2.1: ":host - the hostport portion of the URL"; the caller
+        // names the origin it wants, as curl -H 'Host: x' does); the profile drops the plain `host` header itself.
+        var head = new SpdyRequestHead(request.Method, request.Url.Scheme, request.ExplicitHost ?? AuthorityOf(request.Url), request.Url.PathAndQuery);
         var headers = profile.CreateRequestHeaders(head, ExtraHeaders(request));
         var priority = profile.ScalePriority(request.Priority);
         var started = Stopwatch.GetTimestamp();

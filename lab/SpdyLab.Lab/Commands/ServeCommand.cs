@@ -62,8 +62,8 @@ public static class ServeCommand
         };
         var plainV3 = new Option<string>("--plain-v3")
         {
-            Description = "what a cleartext SPDY connection with wire version 3 speaks (the wire cannot tell): spdy/3.1 or spdy/3",
-            DefaultValueFactory = _ => "spdy/3.1",
+            Description = "what a cleartext SPDY connection with wire version 3 speaks (the wire cannot tell): auto (3.1 once the peer sends a session WINDOW_UPDATE, else 3), spdy/3.1 or spdy/3",
+            DefaultValueFactory = _ => "auto",
         };
         var shutdown = new Option<double>("--shutdown-timeout")
         {
@@ -167,9 +167,10 @@ public static class ServeCommand
             ShutdownTimeout = TimeSpan.FromSeconds(parseResult.GetValue<double>("--shutdown-timeout")),
             CleartextVersion3 = parseResult.GetValue<string>("--plain-v3") switch
             {
+                "auto" => null,
                 "spdy/3.1" => SpdyWireVersion.Spdy31,
                 "spdy/3" => SpdyWireVersion.Spdy3,
-                var other => throw new UsageException($"--plain-v3: '{other}' is not a SPDY version with wire version 3; accepted: spdy/3.1, spdy/3"),
+                var other => throw new UsageException($"--plain-v3: '{other}' is not a SPDY version with wire version 3; accepted: auto, spdy/3.1, spdy/3"),
             },
             LogLevel = ParseLogLevel(parseResult.GetValue<string>("--log-level")!),
         };
@@ -301,7 +302,7 @@ public static class ServeCommand
         public List<string> Hosts { get; init; } = [];
         public Dictionary<string, List<string>> Pushes { get; init; } = [];
         public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(1.5);
-        public SpdyWireVersion CleartextVersion3 { get; init; } = SpdyWireVersion.Spdy31;
+        public SpdyWireVersion? CleartextVersion3 { get; init; } // null: decided by the peer (SpdyServerOptions.CleartextVersion3)
         public LogLevel LogLevel { get; init; } = LogLevel.Information;
     }
 
@@ -330,7 +331,7 @@ public static class ServeCommand
             }
             foreach (var uri in PlainUris)
             {
-                yield return $"plain: {uri.GetLeftPart(UriPartial.Authority)}  (SPDY/2, {SpdyServerOptions.AlpnId(settings.CleartextVersion3)} by first frame; HTTP/1.1)";
+                yield return $"plain: {uri.GetLeftPart(UriPartial.Authority)}  (SPDY/2, {(settings.CleartextVersion3 is { } v3 ? SpdyServerOptions.AlpnId(v3) : "spdy/3 or spdy/3.1")} by first frame; HTTP/1.1)";
             }
             if (authority is not null && certificate is not null)
             {

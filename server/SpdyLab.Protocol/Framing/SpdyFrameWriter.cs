@@ -154,13 +154,12 @@ public sealed class SpdyFrameWriter : IDisposable
         output.Advance(8 + length);
     }
 
-    // spdy3 §2.6.8: stream id (0 = session in 3.1), 31-bit delta.
+    // spdy3 §2.6.8: stream id (0 = session in 3.1), 31-bit delta. Written in SPDY/2 too, where it is not a frame
+    // type (spdy2 › WINDOW_UPDATE: "never implemented"): a SPDY/2 peer "must ignore" a control frame type it does
+    // not recognize (spdy2 › Control frames), and node-spdy, the one deployed SPDY/2 server, waits for it
+    // (SpdySessionOptions.Spdy2WindowUpdates).
     public void WriteWindowUpdate(IBufferWriter<byte> output, int streamId, int delta)
     {
-        if (!Profile.HasFlowControl)
-        {
-            throw new InvalidOperationException($"{Profile.AlpnId} has no flow control");
-        }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(delta, 1);
         var span = StartControlFrame(output, SpdyFrameType.WindowUpdate, 0, 8);

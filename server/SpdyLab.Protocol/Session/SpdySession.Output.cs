@@ -129,7 +129,7 @@ public sealed partial class SpdySession
                     size = Math.Min(size, stream.SendWindow);
                 }
 
-                if (Profile.HasSessionFlowControl)
+                if (_sessionWindowEnforced)
                 {
                     size = Math.Min(size, _sessionSendWindow);
                 }

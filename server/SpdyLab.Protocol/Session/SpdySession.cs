@@ -48,6 +48,7 @@ public sealed partial class SpdySession : IAsyncDisposable
     private long _sessionSendWindow;
     private long _sessionRecvWindow;
     private long _sessionRecvUnacked;
+    private bool _sessionWindowEnforced; // 3.1: false while SessionWindowFromPeerUpdate waits for the peer's first session WINDOW_UPDATE
     private uint _nextPingId;
     private bool _goAwaySent;
     private bool _goAwayReceived;
@@ -85,6 +86,7 @@ public sealed partial class SpdySession : IAsyncDisposable
         _peerInitialWindow = Profile.DefaultInitialWindowSize;
         _sessionSendWindow = Profile.DefaultInitialWindowSize;
         _sessionRecvWindow = options.SessionWindowSize;
+        _sessionWindowEnforced = Profile.HasSessionFlowControl && !options.SessionWindowFromPeerUpdate;
         _streamInputPause = Profile.HasFlowControl
             ? (long)options.InitialWindowSize + options.MaxFrameSize + 1 // never reached by a peer that obeys flow control
             : options.MaxBufferedDataPerStream;
@@ -100,6 +102,22 @@ public sealed partial class SpdySession : IAsyncDisposable
     public SpdyVersion Version => Profile.Version;
 
     public SpdyProtocolProfile Profile { get; }
+
+    /// <summary>
+    /// SPDY/3.1: whether the session window is enforced, i.e. always, or (with
+    /// <see cref="SpdySessionOptions.SessionWindowFromPeerUpdate"/>) once the peer sent a WINDOW_UPDATE on stream 0;
+    /// false for SPDY/2 and /3, and for a 3.1 session whose peer has shown no 3.1 behaviour (a SPDY/3 peer).
+    /// </summary>
+    public bool SessionWindowEnforced
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _sessionWindowEnforced;
+            }
+        }
+    }
 
     public SpdyRole Role => _options.Role;
 
@@ -366,6 +384,10 @@ public sealed partial class SpdySession : IAsyncDisposable
     }
 
     private bool IsPeerStreamId(int id) => (id % 2 == 1) == (Role == SpdyRole.Server);
+
+    /// <summary>Whether a stream id not in the table was opened once (and is closed now) rather than never opened:
+    /// ids only grow (spdy3 §2.3.2), so anything up to the last id each side used has existed.</summary>
+    private bool StreamExistedLocked(int id) => IsPeerStreamId(id) ? id <= _lastPeerStreamId : id < _nextStreamId;
 
     // spdy3 §2.3.2 stream creation, §2.6.1 SYN_STREAM, §3.3 server push.
     /// <returns>False when the stream was accepted and handed to the handler: nothing was queued for the writer (the
@@ -762,7 +784,7 @@ public sealed partial class SpdySession : IAsyncDisposable
                 // "A receiver that receives a flow controlled frame MUST always account for its contribution
                 // against the connection flow control window" (spdy3.1 §2.6.8); the errata: GOAWAY PROTOCOL_ERROR.
                 _sessionRecvWindow -= length;
-                if (_sessionRecvWindow < 0)
+                if (_sessionRecvWindow < 0 && _sessionWindowEnforced)
                 {
                     throw SpdyProtocolException.SessionError(GoAwayStatus.ProtocolError, $"DATA overruns the session flow-control window by {-_sessionRecvWindow} bytes");
                 }
@@ -776,7 +798,7 @@ public sealed partial class SpdySession : IAsyncDisposable
                     return;
                 }
 
-                var existed = IsPeerStreamId(frame.Id) ? frame.Id <= _lastPeerStreamId : frame.Id < _nextStreamId;
+                var existed = StreamExistedLocked(frame.Id);
                 // §2.3.7: "If an endpoint receives a data frame after the stream is closed, it must send a
                 // RST_STREAM to the sender with the status PROTOCOL_ERROR"; §2.2.2: a stream that is not open
                 // (never was) gets INVALID_STREAM.
@@ -931,9 +953,17 @@ public sealed partial class SpdySession : IAsyncDisposable
                         // window is not affected.
                         var delta = entry.Value - _peerInitialWindow;
                         _peerInitialWindow = entry.Value;
-                        foreach (var stream in _streams.Values)
+                        foreach (var stream in _streams.Values.ToList())
                         {
                             stream.SendWindow += delta;
+                            if (stream.SendWindow > MaxWindow)
+                            {
+                                // spdy3 §2.6.8: the window "must never exceed 2^31"; a WINDOW_UPDATE that does so is a
+                                // stream FLOW_CONTROL_ERROR, and a SETTINGS increase on top of earlier updates is the same overflow.
+                                ResetLocked(stream.Id, stream, RstStatus.FlowControlError, "SETTINGS_INITIAL_WINDOW_SIZE takes the stream window past 2^31-1");
+                                continue;
+                            }
+
                             if (stream.SendWindow > 0 && stream.PendingWrites.Count > 0)
                             {
                                 ReadyLocked(stream);
@@ -1001,6 +1031,15 @@ public sealed partial class SpdySession : IAsyncDisposable
                     throw SpdyProtocolException.SessionError(GoAwayStatus.ProtocolError, "session WINDOW_UPDATE with delta 0");
                 }
 
+                if (!_sessionWindowEnforced)
+                {
+                    // SessionWindowFromPeerUpdate: only a 3.1 peer credits the session window. From here on its window
+                    // binds us, counting every byte sent so far (the peer has counted them too), so it may start
+                    // below zero until this update is added.
+                    _sessionWindowEnforced = true;
+                    Trace($"-- session WINDOW_UPDATE from the peer: SPDY/3.1 session window enforced from now ({_sessionSendWindow} + {frame.Delta})");
+                }
+
                 _sessionSendWindow += frame.Delta;
                 if (_sessionSendWindow > MaxWindow)
                 {
@@ -1011,14 +1050,29 @@ public sealed partial class SpdySession : IAsyncDisposable
                 return;
             }
 
-            if (!_streams.TryGetValue(frame.Id, out var stream) || stream.FinSent && stream.PendingWrites.Count == 0)
+            if (!_streams.TryGetValue(frame.Id, out var stream))
             {
-                return; // closed, or we already sent our last frame: "A sender should ignore all the WINDOW_UPDATE frames"
+                // A closed stream: ignored (our FIN or RST_STREAM and the peer's update cross on the wire all the
+                // time). A stream that was never opened is "not active": INVALID_STREAM (spdy3 §2.6.3), as for DATA.
+                if (!StreamExistedLocked(frame.Id) && !(_goAwaySent && IsPeerStreamId(frame.Id)))
+                {
+                    ResetLocked(frame.Id, null, RstStatus.InvalidStream, "WINDOW_UPDATE for a stream that was never opened");
+                }
+
+                return;
             }
 
+            // "A sender should ignore all the WINDOW_UPDATE frames associated with the stream after it send the last
+            // frame for the stream" (half-closed from our side), except the one case the same section says it
+            // "must" answer: a window past 2^31-1 is FLOW_CONTROL_ERROR whatever the stream's state.
+            var finished = stream.FinSent && stream.PendingWrites.Count == 0;
             if (frame.Delta == 0)
             {
-                ResetLocked(frame.Id, stream, RstStatus.ProtocolError, "WINDOW_UPDATE with delta 0");
+                if (!finished)
+                {
+                    ResetLocked(frame.Id, stream, RstStatus.ProtocolError, "WINDOW_UPDATE with delta 0");
+                }
+
                 return;
             }
 
@@ -1026,6 +1080,11 @@ public sealed partial class SpdySession : IAsyncDisposable
             if (stream.SendWindow > MaxWindow)
             {
                 ResetLocked(frame.Id, stream, RstStatus.FlowControlError, "stream window exceeds 2^31-1");
+                return;
+            }
+
+            if (finished)
+            {
                 return;
             }
 
@@ -1228,7 +1287,7 @@ public sealed partial class SpdySession : IAsyncDisposable
             AckSessionLocked(length);
         }
 
-        if (stream is not null && Profile.HasFlowControl)
+        if (stream is not null && SendsStreamWindowUpdates)
         {
             AckStreamLocked(stream, length);
         }
@@ -1245,6 +1304,9 @@ public sealed partial class SpdySession : IAsyncDisposable
         }
     }
 
+    /// <summary>Stream WINDOW_UPDATEs go out in SPDY/3 and 3.1, and in SPDY/2 for peers that apply SPDY/3 flow control to it.</summary>
+    private bool SendsStreamWindowUpdates => Profile.HasFlowControl || _options.Spdy2WindowUpdates;
+
     private void AckStreamLocked(SpdyStream stream, long bytes)
     {
         // No WINDOW_UPDATE once the peer has finished the stream (spdy3 §2.6.8).
@@ -1254,7 +1316,10 @@ public sealed partial class SpdySession : IAsyncDisposable
         }
 
         stream.RecvUnacked += bytes;
-        if (stream.RecvUnacked >= Math.Max(1, _options.InitialWindowSize / 2))
+        // SPDY/2 announces no window (no SETTINGS_INITIAL_WINDOW_SIZE is sent): a peer that applies flow control
+        // to it assumes SPDY/3's 64 KB default, so credit at half of that.
+        var window = Profile.HasFlowControl ? _options.InitialWindowSize : Profile.DefaultInitialWindowSize;
+        if (stream.RecvUnacked >= Math.Max(1, window / 2))
         {
             EnqueueLocked(new OutFrame { Kind = OutKind.WindowUpdate, StreamId = stream.Id, Delta = (int)stream.RecvUnacked });
             stream.RecvWindow += stream.RecvUnacked;
@@ -1279,7 +1344,7 @@ public sealed partial class SpdySession : IAsyncDisposable
                 AckSessionLocked(bytes);
             }
 
-            if (Profile.HasFlowControl)
+            if (SendsStreamWindowUpdates)
             {
                 AckStreamLocked(stream, bytes);
             }

@@ -20,6 +20,25 @@ public sealed class SpdySessionOptions
     /// WINDOW_UPDATE on stream 0 right after SETTINGS (spdy3.1 §2.6.8).</summary>
     public int SessionWindowSize { get; init; } = 65536;
 
+    /// <summary>
+    /// SPDY/3.1 only. True: the session keeps 3.1's session-window books from the start but enforces the session
+    /// window (ours on DATA received, the peer's on DATA sent) only once the peer has sent a WINDOW_UPDATE on
+    /// stream 0, the first thing only a 3.1 peer does. For a cleartext connection with wire version 3, where a
+    /// SPDY/3 peer (per-stream windows only, spdy3 §2.6.8) and a SPDY/3.1 peer (spdy3.1 §2.6.8) look alike: a
+    /// SPDY/3 peer never credits a session window, so enforcing it would stall every session after 64 KB.
+    /// </summary>
+    public bool SessionWindowFromPeerUpdate { get; init; }
+
+    /// <summary>
+    /// SPDY/2 only. True (the default): as the application consumes a stream's DATA, send WINDOW_UPDATE frames as
+    /// SPDY/3 would for a 64 KB stream window (spdy3 §2.6.8), though SPDY/2 has no flow control. SPDY/2 does not
+    /// define the frame type, so a peer that follows SPDY/2 ignores it ("If an endpoint receives a control frame
+    /// for a type it does not recognize, it must ignore the frame", spdy2 › Control frames); node-spdy 4.0.2 keeps
+    /// a 64 KB per-stream send window in SPDY/2 as well and stops at 64 KB of a body until it gets one. WINDOW_UPDATE
+    /// frames received in SPDY/2 are ignored either way, and nothing we send waits for one.
+    /// </summary>
+    public bool Spdy2WindowUpdates { get; init; } = true;
+
     /// <summary>Largest header block after decompression (decompression-bomb limit).</summary>
     public int MaxHeaderBlockSize { get; init; } = 256 * 1024;
 

@@ -40,7 +40,7 @@ public sealed class SpdyConnectionHandler
     /// <summary>Raised when a session ends, with its counters.</summary>
     public event Action<SessionReport>? SessionEnded;
 
-    internal async Task HandleAsync(ConnectionContext connection, SpdyWireVersion version, bool isTls)
+    internal async Task HandleAsync(ConnectionContext connection, SpdyWireVersion version, bool isTls, bool sessionWindowFromPeerUpdate = false)
     {
         var protocolVersion = version switch
         {
@@ -60,6 +60,7 @@ public sealed class SpdyConnectionHandler
             IdleTimeout = Options.IdleTimeout,
             InitialWindowSize = Options.InitialWindowSize,
             SessionWindowSize = Math.Max(Options.SessionWindowSize, 65536),
+            SessionWindowFromPeerUpdate = sessionWindowFromPeerUpdate,
             HeaderCompression = Options.HeaderCompression,
             Trace = Logger.IsEnabled(LogLevel.Trace) ? line => Logger.LogTrace("{Connection} {Frame}", connection.ConnectionId, line) : null,
         };
@@ -70,7 +71,8 @@ public sealed class SpdyConnectionHandler
         SessionRequestPool? requests = null;
         session = new SpdySession(connection.Transport, options, stream => HandleStreamAsync(session!, requests!, stream, scheme, guard, stop, connection.ConnectionId));
         requests = new SessionRequestPool(session, info, Options.PushEnabled, Math.Clamp(Options.MaxConcurrentStreams, 1, MaxPooledRequests));
-        Logger.LogInformation("connection {Id} from {Remote}: {Protocol} ({Transport})", connection.ConnectionId, connection.RemoteEndPoint, alpn, isTls ? "TLS" : "cleartext");
+        Logger.LogInformation("connection {Id} from {Remote}: {Protocol} ({Transport})", connection.ConnectionId, connection.RemoteEndPoint,
+            sessionWindowFromPeerUpdate ? "spdy/3 or spdy/3.1 (3.1 once the peer sends a session WINDOW_UPDATE)" : alpn, isTls ? "TLS" : "cleartext");
 
         var lifetime = connection.Features.Get<IConnectionLifetimeNotificationFeature>();
         using var shutdownRegistration = lifetime?.ConnectionClosedRequested.Register(() => _ = ShutdownAsync(session, stop, connection.ConnectionId));
@@ -90,6 +92,10 @@ public sealed class SpdyConnectionHandler
             if (session.CloseReason is { } reason && reason is not OperationCanceledException)
             {
                 Logger.LogInformation("connection {Id}: session closed: {Reason}", connection.ConnectionId, reason.Message);
+            }
+            if (sessionWindowFromPeerUpdate && !session.SessionWindowEnforced)
+            {
+                alpn = SpdyServerOptions.AlpnId(SpdyWireVersion.Spdy3); // the peer never showed 3.1 behaviour
             }
             var report = new SessionReport(connection.ConnectionId, alpn, isTls, started, DateTime.UtcNow, SessionCounterSnapshot.From(session.Counters));
             _totals.Add(report.Counters);

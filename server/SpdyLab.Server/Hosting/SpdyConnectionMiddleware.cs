@@ -47,7 +47,9 @@ internal static class SpdyConnectionMiddleware
                 await handler.HandleAsync(connection, SpdyWireVersion.Spdy2, isTls: false);
                 break;
             case CleartextProtocol.SpdyVersion3:
-                await handler.HandleAsync(connection, handler.Options.CleartextVersion3, isTls: false);
+                // Not told: SPDY/3.1 books, session window enforced once the peer shows 3.1 (SpdyServerOptions.CleartextVersion3).
+                await handler.HandleAsync(connection, handler.Options.CleartextVersion3 ?? SpdyWireVersion.Spdy31, isTls: false,
+                    sessionWindowFromPeerUpdate: handler.Options.CleartextVersion3 is null);
                 break;
             default:
                 handler.Logger.LogInformation("connection {Id} from {Remote}: neither HTTP nor a SPDY version we speak; closed",

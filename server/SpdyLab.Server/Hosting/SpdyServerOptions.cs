@@ -22,10 +22,13 @@ public sealed class SpdyServerOptions
     public List<SpdyWireVersion> Versions { get; } = [SpdyWireVersion.Spdy31, SpdyWireVersion.Spdy3, SpdyWireVersion.Spdy2];
 
     /// <summary>
-    /// What a cleartext connection whose first frame has wire version 3 speaks: SPDY/3.1 (session
-    /// flow control, as Chromium and node-spdy speak it) or SPDY/3. The wire does not tell them apart.
+    /// What a cleartext connection whose first frame has wire version 3 speaks; the wire does not tell SPDY/3
+    /// from SPDY/3.1. Null (the default): decided by the peer. The session keeps SPDY/3.1's books from the
+    /// start but enforces the session window only once the peer sends a WINDOW_UPDATE on stream 0, which a
+    /// SPDY/3 peer never does (node-spdy's own server does the same, its autoSpdy31). SPDY/3.1: enforced from
+    /// the first byte (a SPDY/3 peer stalls after 64 KB in all). SPDY/3: no session window at all.
     /// </summary>
-    public SpdyWireVersion CleartextVersion3 { get; set; } = SpdyWireVersion.Spdy31;
+    public SpdyWireVersion? CleartextVersion3 { get; set; }
 
     /// <summary>Serve HTTP/2 (Kestrel's) on TLS ports beside SPDY.</summary>
     public bool OfferHttp2 { get; set; } = true;

@@ -44,7 +44,8 @@ internal sealed class Harness : IAsyncDisposable
     /// <summary>Options copy with changes (SpdySessionOptions is init-only).</summary>
     public static SpdySessionOptions With(SpdySessionOptions o, int? maxConcurrentStreams = null, int? initialWindowSize = null,
         int? sessionWindowSize = null, int? maxHeaderBlockSize = null, int? maxFrameSize = null, int? maxQueuedControlFrames = null,
-        int? dataChunkSize = null, TimeSpan? idleTimeout = null, TimeSpan? closeFlushTimeout = null) => new()
+        int? dataChunkSize = null, TimeSpan? idleTimeout = null, TimeSpan? closeFlushTimeout = null, bool? sessionWindowFromPeerUpdate = null,
+        bool? spdy2WindowUpdates = null) => new()
     {
         Version = o.Version,
         Role = o.Role,
@@ -58,6 +59,8 @@ internal sealed class Harness : IAsyncDisposable
         DataChunkSize = dataChunkSize ?? o.DataChunkSize,
         IdleTimeout = idleTimeout ?? o.IdleTimeout,
         CloseFlushTimeout = closeFlushTimeout ?? o.CloseFlushTimeout,
+        SessionWindowFromPeerUpdate = sessionWindowFromPeerUpdate ?? o.SessionWindowFromPeerUpdate,
+        Spdy2WindowUpdates = spdy2WindowUpdates ?? o.Spdy2WindowUpdates,
     };
 
     /// <summary>Waits for the session's read loop to end (by default within the peer's usual timeout).</summary>

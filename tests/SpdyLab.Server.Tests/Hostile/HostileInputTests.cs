@@ -100,6 +100,37 @@ public class HostileInputTests
     }
 
     [Test, CancelAfter(20000)]
+    public async Task DataAsTheFirstFrameForANeverOpenedStream_RstInvalidStreamAndTheSessionGoesOn(CancellationToken cancellationToken)
+    {
+        // spdy3 §2.2.2: DATA for a stream that is not open, no GOAWAY sent: a stream error (INVALID_STREAM), not
+        // a closed connection, even when it is the connection's very first frame.
+        using var peer = await ConnectAsync(cancellationToken);
+        await peer.SendAsync(RawSpdyPeer.Data(1, new byte[100], fin: false), cancellationToken);
+
+        var reset = await peer.ExpectAsync<RstStreamFrame>(_ => true, Wait, cancellationToken);
+        Assert.That((reset?.Id, reset?.Status), Is.EqualTo(((int?)1, (RstStatus?)RstStatus.InvalidStream)));
+
+        await peer.SendAsync([.. peer.SynStream(3, "GET", "/hello", fin: true), .. RawSpdyPeer.Ping(7)], cancellationToken);
+        Assert.That(await peer.ExpectAsync<PingFrame>(p => p.Id == 7, Wait, cancellationToken), Is.Not.Null, "PING echoed on the same session");
+        Assert.That(await peer.ExpectAsync<SynReplyFrame>(r => r.Id == 3, Wait, cancellationToken), Is.Not.Null, "a request on the same session is served");
+    }
+
+    [Test, CancelAfter(20000)]
+    public async Task WindowUpdatePast2To31AfterTheReplyEnded_RstFlowControlError(CancellationToken cancellationToken)
+    {
+        // The request stays open (no FIN), the reply is complete: half-closed from the server's side, where
+        // updates are ignored but a window past 2^31-1 "must" get RST_STREAM FLOW_CONTROL_ERROR (spdy3 §2.6.8).
+        using var peer = await ConnectAsync(cancellationToken);
+        await peer.SendAsync(peer.SynStream(1, "GET", "/hello", fin: false), cancellationToken);
+        Assert.That(await peer.ExpectAsync<DataFrame>(d => d.Id == 1 && d.IsFin, Wait, cancellationToken), Is.Not.Null, "the reply ends");
+
+        await peer.SendAsync(RawSpdyPeer.WindowUpdate(1, 0x7FFFFFFF), cancellationToken);
+
+        var reset = await peer.ExpectAsync<RstStreamFrame>(_ => true, Wait, cancellationToken);
+        Assert.That((reset?.Id, reset?.Status), Is.EqualTo(((int?)1, (RstStatus?)RstStatus.FlowControlError)));
+    }
+
+    [Test, CancelAfter(20000)]
     public async Task DataBeyondStreamWindow_RstFlowControlError(CancellationToken cancellationToken)
     {
         using var peer = await ConnectAsync(cancellationToken);

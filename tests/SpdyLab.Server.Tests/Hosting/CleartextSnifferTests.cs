@@ -19,6 +19,20 @@ public class CleartextSnifferTests
         Assert.That(protocol, Is.EqualTo(expected));
     }
 
+    // A DATA frame first (stream 1, 3 bytes): the control frame after it decides, else wire version 3.
+    [TestCase(new byte[] { 0, 0, 0, 1, 0, 0, 0, 3, 1, 2, 3 }, CleartextProtocol.SpdyVersion3)]
+    [TestCase(new byte[] { 0, 0, 0, 1, 0, 0, 0, 3, 1, 2, 3, 0x80, 0x02, 0x00, 0x06 }, CleartextProtocol.SpdyVersion2)]
+    [TestCase(new byte[] { 0, 0, 0, 1, 0, 0, 0, 3, 1, 2, 3, 0x80, 0x03, 0x00, 0x06 }, CleartextProtocol.SpdyVersion3)]
+    [TestCase(new byte[] { 0, 0, 0, 1, 0, 0, 0, 3, 1, 2, 3, 0, 0, 0, 3, 0, 0, 0, 0, 0x80, 0x02, 0x00, 0x06 }, CleartextProtocol.SpdyVersion2)]
+    [TestCase(new byte[] { 0, 0, 0, 1, 0, 0, 0x40, 0 }, CleartextProtocol.SpdyVersion3)]
+    [TestCase(new byte[] { 0, 0, 0, 1, 0, 0, 0, 3, 1, 2, 3, 0x80, 0x04, 0x00, 0x06 }, CleartextProtocol.Unsupported)]
+    public void Classify_DataFrameFirst_VersionFromTheNextControlFrameOrThree(byte[] bytes, CleartextProtocol expected)
+    {
+        var protocol = CleartextSniffer.Classify(bytes, out var needMore);
+
+        Assert.That((protocol, needMore), Is.EqualTo((expected, false)));
+    }
+
     [Test]
     public void Classify_ControlBitWithTwoBytes_NeedsMore()
     {

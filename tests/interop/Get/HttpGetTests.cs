@@ -42,6 +42,15 @@ public sealed class HttpGetTests
         }
     }
 
+    [TestCase("h2"), TestCase("http/1.1")]
+    public async Task Get_ExplicitHostHeader_IsTheAuthorityTheServerSees(string protocol)
+    {
+        var result = await GetRunner.RunAsync("--protocol", protocol, "-k", "-H", "Host: example.com", $"https://localhost:{_peer.TlsPort}/host");
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.Stdout, Is.EqualTo("example.com"), "curl -H 'Host: x' semantics: the header names the authority (h2 :authority)");
+    }
+
     [Test]
     public async Task Get_HttpsPinnedHttp11_ServerSeesHttp11()
     {

@@ -63,7 +63,7 @@ public class NodeSpdyClientAgainstServeTests
         AssertPageWithPush(_serve, lines, protocol);
     }
 
-    [TestCase("spdy/2"), TestCase("spdy/3.1")]
+    [TestCase("spdy/2"), TestCase("spdy/3"), TestCase("spdy/3.1")]
     [CancelAfter(40000)]
     public async Task NodeSpdy_Cleartext_FetchesPageBigFileAndPush(string protocol)
     {
@@ -71,6 +71,45 @@ public class NodeSpdyClientAgainstServeTests
         var lines = await FetchAsync(["--plain", "--protocol", protocol, $"{authority}/index.html", $"{authority}/big.bin"]);
 
         AssertPageWithPush(_serve, lines, protocol);
+    }
+
+    /// <summary>
+    /// Every version on both transports, with the server's defaults (a cleartext wire-version-3 peer decides 3
+    /// or 3.1 by its own behaviour): two of each flow-control edge size at once on one session, so the streams
+    /// together pass the 64 KB default stream and session windows several times over.
+    /// </summary>
+    [Test, CancelAfter(40000)]
+    public async Task NodeSpdy_EdgeSizesConcurrentlyOnOneSession_AllArriveIntact(
+        [Values("spdy/2", "spdy/3", "spdy/3.1")] string protocol, [Values(false, true)] bool tls)
+    {
+        var authority = tls
+            ? _serve.Tls.GetLeftPart(UriPartial.Authority).Replace("127.0.0.1", "localhost")
+            : _serve.Plain.GetLeftPart(UriPartial.Authority);
+        var paths = ServeFixture.EdgeSizes.SelectMany(size => new[] { $"/edge-{size}.bin", $"/edge-{size}.bin?again" }).ToList();
+
+        var lines = await FetchAsync([tls ? "-k" : "--plain", "--protocol", protocol, .. paths.Select(p => authority + p)]);
+
+        Assert.That(lines, Has.Count.EqualTo(paths.Count));
+        foreach (var line in lines)
+        {
+            var url = new Uri(line.GetProperty("url").GetString()!);
+            var size = int.Parse(url.AbsolutePath["/edge-".Length..^".bin".Length]);
+            Assert.That(line.TryGetProperty("error", out var error), Is.False, $"{url}: {error}");
+            Assert.That(line.GetProperty("protocol").GetString(), Is.EqualTo(protocol));
+            Assert.That(line.GetProperty("length").GetInt32(), Is.EqualTo(size), url.ToString());
+            Assert.That(line.GetProperty("sha256").GetString(), Is.EqualTo(_serve.Sha256Of($"edge-{size}.bin")), url.ToString());
+        }
+    }
+
+    [Test, CancelAfter(40000)]
+    public async Task NodeSpdy_CleartextSpdy31WithPlainV3Spdy31_FetchesPageBigFileAndPush()
+    {
+        await using var serve = await ServeFixture.StartAsync(SpdyWireVersion.Spdy31);
+        var authority = serve.Plain.GetLeftPart(UriPartial.Authority);
+
+        var lines = await FetchAsync(["--plain", "--protocol", "spdy/3.1", $"{authority}/index.html", $"{authority}/big.bin"]);
+
+        AssertPageWithPush(serve, lines, "spdy/3.1");
     }
 
     [Test, CancelAfter(40000)]

@@ -31,7 +31,11 @@ internal sealed class ServeFixture : IAsyncDisposable
 
     public string RootCertificate => Path.Combine(Home, "ca", "root.crt");
 
-    public static async Task<ServeFixture> StartAsync(SpdyWireVersion cleartextVersion3 = SpdyWireVersion.Spdy31)
+    /// <summary>Bodies of the flow-control edges: under one DATA chunk, one byte over the 64 KB default window, several windows.</summary>
+    public static readonly int[] EdgeSizes = [1024, 65_537, 300_000];
+
+    /// <param name="cleartextVersion3">what cleartext wire version 3 speaks; null: decided by the peer (the default).</param>
+    public static async Task<ServeFixture> StartAsync(SpdyWireVersion? cleartextVersion3 = null)
     {
         var home = Path.Combine(Path.GetTempPath(), "spdylab-serve-interop-" + Guid.NewGuid().ToString("N")[..8]);
         var site = Path.Combine(home, "site");
@@ -41,6 +45,12 @@ internal sealed class ServeFixture : IAsyncDisposable
         var big = new byte[300_000];
         new Random(7).NextBytes(big);
         await File.WriteAllBytesAsync(Path.Combine(site, "big.bin"), big);
+        foreach (var size in EdgeSizes)
+        {
+            var bytes = new byte[size];
+            new Random(size).NextBytes(bytes);
+            await File.WriteAllBytesAsync(Path.Combine(site, $"edge-{size}.bin"), bytes);
+        }
         var settings = new ServeCommand.ServeSettings
         {
             Root = site,

@@ -50,6 +50,8 @@ public sealed class KestrelPeer : IAsyncDisposable
         var app = builder.Build();
         app.MapGet("/bytes/{n:int}", (int n) => Microsoft.AspNetCore.Http.Results.Bytes(PeerBodies.Bytes(n), "application/octet-stream"));
         app.MapGet("/proto", (HttpContext context) => Microsoft.AspNetCore.Http.Results.Text(context.Request.Protocol));
+        // Kestrel fills Request.Host from :authority on h2 and from Host on HTTP/1.1.
+        app.MapGet("/host", (HttpContext context) => Microsoft.AspNetCore.Http.Results.Text(context.Request.Host.Value));
         app.MapGet("/status/{code:int}", (int code) => Microsoft.AspNetCore.Http.Results.Text($"status {code}\n", statusCode: code));
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
